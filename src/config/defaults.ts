@@ -1,0 +1,74 @@
+/**
+ * Named defaults, each with the reason it is what it is. Every one can be overridden by the
+ * RAGD_* variable named beside it (see docs/configuration.md and the README's table).
+ */
+
+/** RAGD_HOST: loopback only, so a fresh install with no credentials is not exposed to the network. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** RAGD_PORT */
+export const DEFAULT_PORT = 8080;
+/** RAGD_DATA_DIR: relative to the working directory, like most single-binary services. */
+export const DEFAULT_DATA_DIR = './data';
+/** RAGD_LOG_LEVEL */
+export const DEFAULT_LOG_LEVEL = 'info';
+/** RAGD_BODY_LIMIT_BYTES: 10 MB fits a large document batch while bounding memory per request. */
+export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+/** RAGD_REQUEST_TIMEOUT_MS: 30 s, the longest a user waits for a streamed LLM answer to start and finish. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** RAGD_EMBED_DIMENSIONS for the local embedder: 384 keeps 100k chunks under ~80 MB in f16 while separating hashed features well. */
+export const DEFAULT_LOCAL_DIMENSIONS = 384;
+/** RAGD_EMBED_BATCH_SIZE: texts per remote embedding call; 64 is within every OpenAI-compatible server's limits. */
+export const DEFAULT_EMBED_BATCH_SIZE = 64;
+export const DEFAULT_MODELS = {
+  local: 'hash-v1',
+  ollama: 'nomic-embed-text',
+  openai: 'text-embedding-3-small',
+} as const;
+export const DEFAULT_GENERATE_MODELS = {
+  extractive: 'extractive-v1',
+  ollama: 'llama3.2',
+  openai: 'gpt-4o-mini',
+} as const;
+/** RAGD_OLLAMA_URL: Ollama's own default listen address. */
+export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
+/** RAGD_OPENAI_BASE_URL: the OpenAI API; point it at vLLM, llama.cpp or LM Studio for local models. */
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+/** RAGD_GENERATE_MAX_TOKENS: a grounded answer rarely needs more; bounds cost and latency. */
+export const DEFAULT_GENERATE_MAX_TOKENS = 512;
+/** RAGD_GENERATE_TEMPERATURE: low, because answers should stick to the sources. */
+export const DEFAULT_GENERATE_TEMPERATURE = 0.1;
+
+/** RAGD_CHUNK_SIZE: characters per chunk; ~1,000 chars (~250 tokens) keeps one idea per chunk and fits small-context embedders. */
+export const DEFAULT_CHUNK_SIZE = 1000;
+/** RAGD_CHUNK_OVERLAP: characters repeated between neighbouring chunks so a sentence cut at a boundary is still found. */
+export const DEFAULT_CHUNK_OVERLAP = 150;
+
+/** RAGD_SEARCH_TOP_K: results for /search when the caller gives no topK. */
+export const DEFAULT_SEARCH_TOP_K = 10;
+/** RAGD_QUERY_TOP_K: sources given to the generator for /query; 5 keeps prompts short. */
+export const DEFAULT_QUERY_TOP_K = 5;
+/** Largest topK a caller may ask for. */
+export const MAX_TOP_K = 1000;
+/** RAGD_RRF_K: the constant from Cormack et al. (2009), "Reciprocal Rank Fusion outperforms Condorcet...". */
+export const DEFAULT_RRF_K = 60;
+
+/** RAGD_HNSW_M: graph degree; 16 is the HNSW paper's recommended range midpoint for ~384-d data. */
+export const DEFAULT_HNSW_M = 16;
+/** RAGD_HNSW_EF_CONSTRUCTION: build-time beam; 128 gives >0.95 recall at ~3-6k inserts/s on one core. */
+export const DEFAULT_HNSW_EF_CONSTRUCTION = 128;
+/** RAGD_HNSW_EF_SEARCH: query-time beam; 64 keeps a 100k search well under a millisecond. */
+export const DEFAULT_HNSW_EF_SEARCH = 64;
+/** RAGD_INDEX_SAVE_INTERVAL_MS: how often dirty indexes are snapshotted; replaying the store's log covers the gap after a crash. */
+export const DEFAULT_INDEX_SAVE_INTERVAL_MS = 30_000;
+/** RAGD_SQLITE_SYNCHRONOUS: FULL survives power loss, not only process crashes; one fsync per ingest request. */
+export const DEFAULT_SQLITE_SYNCHRONOUS = 'full';
+
+/** RAGD_HTTP_CONNECTIONS: total outbound connections across provider origins. */
+export const DEFAULT_HTTP_CONNECTIONS = 100;
+/** RAGD_HTTP_CONNECTIONS_PER_HOST: per origin, so one provider cannot take the whole pool. */
+export const DEFAULT_HTTP_CONNECTIONS_PER_HOST = 20;
+/** RAGD_HTTP_CONNECT_TIMEOUT_MS */
+export const DEFAULT_HTTP_CONNECT_TIMEOUT_MS = 10_000;
+/** RAGD_HTTP_READ_TIMEOUT_MS: longest silence between bytes from a provider (headers or body). */
+export const DEFAULT_HTTP_READ_TIMEOUT_MS = 30_000;

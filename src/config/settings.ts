@@ -1,0 +1,65 @@
+/**
+ * The table of every RAGD_* setting: variable name, type, default and a one-line description.
+ * It is the single source for validation (load.ts) and for the configuration docs
+ * (`ragd config --markdown` prints the table that README.md and docs/configuration.md carry).
+ */
+import { z } from 'zod';
+import * as D from './defaults.js';
+
+export interface Setting {
+  env: string;
+  schema: z.ZodType;
+  default: unknown;
+  description: string;
+  /** Never printed or logged. */
+  secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const url = z.string().url();
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'on' || v === 'yes');
+
+function s(env: string, schema: z.ZodType, def: unknown, description: string, secret = false): Setting {
+  return { env, schema, default: def, description, ...(secret ? { secret } : {}) };
+}
+
+export const SETTINGS = [
+  s('RAGD_HOST', z.string().min(1), D.DEFAULT_HOST, 'Address to listen on.'),
+  s('RAGD_PORT', port, D.DEFAULT_PORT, 'Port to listen on (0 picks a free port).'),
+  s('RAGD_DATA_DIR', z.string().min(1), D.DEFAULT_DATA_DIR, 'Where the SQLite database and index files live.'),
+  s('RAGD_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), D.DEFAULT_LOG_LEVEL, 'pino log level.'),
+  s('RAGD_BODY_LIMIT_BYTES', positiveInt, D.DEFAULT_BODY_LIMIT_BYTES, 'Largest request body accepted.'),
+  s('RAGD_REQUEST_TIMEOUT_MS', positiveInt, D.DEFAULT_REQUEST_TIMEOUT_MS, 'Deadline for one request, end to end.'),
+  s('RAGD_EMBEDDER', z.enum(['local', 'ollama', 'openai']), 'local', 'Embedding provider.'),
+  s('RAGD_EMBED_MODEL', z.string().min(1), undefined, 'Embedding model (default: hash-v1 / nomic-embed-text / text-embedding-3-small by embedder).'),
+  s('RAGD_EMBED_DIMENSIONS', z.coerce.number().int().min(64).max(4096), D.DEFAULT_LOCAL_DIMENSIONS, 'Vector size of the local embedder (remote models report their own).'),
+  s('RAGD_EMBED_BATCH_SIZE', z.coerce.number().int().min(1).max(2048), D.DEFAULT_EMBED_BATCH_SIZE, 'Texts per remote embedding call.'),
+  s('RAGD_GENERATOR', z.enum(['extractive', 'ollama', 'openai']), 'extractive', 'Answer generator.'),
+  s('RAGD_GENERATE_MODEL', z.string().min(1), undefined, 'Generation model (default: extractive-v1 / llama3.2 / gpt-4o-mini by generator).'),
+  s('RAGD_GENERATE_MAX_TOKENS', z.coerce.number().int().min(1).max(32768), D.DEFAULT_GENERATE_MAX_TOKENS, 'Most tokens a remote generator may produce per answer.'),
+  s('RAGD_GENERATE_TEMPERATURE', z.coerce.number().min(0).max(2), D.DEFAULT_GENERATE_TEMPERATURE, 'Sampling temperature for remote generators.'),
+  s('RAGD_OLLAMA_URL', url, D.DEFAULT_OLLAMA_URL, 'Ollama server URL.'),
+  s('RAGD_OPENAI_BASE_URL', url, D.DEFAULT_OPENAI_BASE_URL, 'OpenAI-compatible API base URL (ending in /v1).'),
+  s('RAGD_OPENAI_API_KEY', z.string().min(1), undefined, 'API key for the OpenAI-compatible provider.', true),
+  s('RAGD_CHUNK_SIZE', z.coerce.number().int().min(100).max(20000), D.DEFAULT_CHUNK_SIZE, 'Target chunk size in characters.'),
+  s('RAGD_CHUNK_OVERLAP', nonNegativeInt, D.DEFAULT_CHUNK_OVERLAP, 'Characters shared by neighbouring chunks (must be < RAGD_CHUNK_SIZE / 2).'),
+  s('RAGD_SEARCH_TOP_K', z.coerce.number().int().min(1).max(D.MAX_TOP_K), D.DEFAULT_SEARCH_TOP_K, 'Default topK for /search.'),
+  s('RAGD_QUERY_TOP_K', z.coerce.number().int().min(1).max(D.MAX_TOP_K), D.DEFAULT_QUERY_TOP_K, 'Default topK (sources) for /query.'),
+  s('RAGD_RRF_K', positiveInt, D.DEFAULT_RRF_K, 'Reciprocal rank fusion constant for hybrid retrieval.'),
+  s('RAGD_HNSW_M', z.coerce.number().int().min(4).max(128), D.DEFAULT_HNSW_M, 'HNSW graph degree (new collections).'),
+  s('RAGD_HNSW_EF_CONSTRUCTION', z.coerce.number().int().min(8).max(2048), D.DEFAULT_HNSW_EF_CONSTRUCTION, 'HNSW build beam width.'),
+  s('RAGD_HNSW_EF_SEARCH', z.coerce.number().int().min(8).max(4096), D.DEFAULT_HNSW_EF_SEARCH, 'HNSW search beam width.'),
+  s('RAGD_INDEX_SAVE_INTERVAL_MS', z.coerce.number().int().min(1000), D.DEFAULT_INDEX_SAVE_INTERVAL_MS, 'How often changed indexes are snapshotted to disk.'),
+  s('RAGD_SQLITE_SYNCHRONOUS', z.enum(['full', 'normal']), D.DEFAULT_SQLITE_SYNCHRONOUS, 'SQLite durability: full survives power loss, normal only process crashes.'),
+  s('RAGD_HTTP_CONNECTIONS', positiveInt, D.DEFAULT_HTTP_CONNECTIONS, 'Outbound connections in total across provider origins.'),
+  s('RAGD_HTTP_CONNECTIONS_PER_HOST', positiveInt, D.DEFAULT_HTTP_CONNECTIONS_PER_HOST, 'Outbound connections per provider origin.'),
+  s('RAGD_HTTP_CONNECT_TIMEOUT_MS', positiveInt, D.DEFAULT_HTTP_CONNECT_TIMEOUT_MS, 'Provider connect timeout.'),
+  s('RAGD_HTTP_READ_TIMEOUT_MS', positiveInt, D.DEFAULT_HTTP_READ_TIMEOUT_MS, 'Provider read timeout (headers and between body chunks).'),
+  s('RAGD_PRETTY_LOGS', bool, undefined, 'Force pretty (true) or JSON (false) logs; default: pretty only when stdout is a terminal.'),
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['env'];

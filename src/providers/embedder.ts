@@ -1,0 +1,23 @@
+/**
+ * Embedder: turns texts into L2-normalised vectors. Implementations: `local` (feature hashing, no
+ * download, the default), `ollama` (/api/embed) and `openai` (OpenAI-compatible /v1/embeddings).
+ *
+ * Contract:
+ * - `embed` returns one Float32Array per input, in order, each of length `dimensions`, L2-normalised.
+ * - Remote embedders batch internally and honour `options.signal` / `options.deadline`.
+ * - Failures throw RagdError with a RAGD_ERR_PROVIDER_* code (retryable where a retry can help).
+ * - `dimensions` may be unknown (undefined) for a remote model until its first successful call.
+ */
+import type { CallOptions } from './call-options.js';
+
+export type EmbedderKind = 'local' | 'ollama' | 'openai';
+
+export interface Embedder {
+  readonly kind: EmbedderKind;
+  readonly model: string;
+  readonly dimensions: number | undefined;
+  embed(texts: string[], options: CallOptions): Promise<Float32Array[]>;
+  /** Cheap reachability check for readiness (never a billable call where the API allows it). */
+  probe(options: CallOptions): Promise<void>;
+  close(): Promise<void>;
+}
