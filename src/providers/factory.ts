@@ -1,0 +1,48 @@
+/** Builds the configured embedder and generator. The only place that knows every provider class. */
+import type { Config } from '../config/config.js';
+import type { Embedder } from './embedder.js';
+import { ExtractiveGenerator } from './extractive/extractive-generator.js';
+import type { Generator } from './generator.js';
+import type { ProviderDispatchers } from './http/dispatcher-pool.js';
+import { HashEmbedder } from './local/hash-embedder.js';
+import { OllamaEmbedder } from './ollama/ollama-embedder.js';
+import { OllamaGenerator } from './ollama/ollama-generator.js';
+import { OpenAIEmbedder } from './openai/openai-embedder.js';
+import { OpenAIGenerator } from './openai/openai-generator.js';
+
+export function createEmbedder(config: Config, dispatchers: ProviderDispatchers): Embedder {
+  const e = config.embedder;
+  switch (e.kind) {
+    case 'local':
+      return new HashEmbedder({ dimensions: e.dimensions });
+    case 'ollama':
+      return new OllamaEmbedder({ url: config.ollama.url, model: e.model, batchSize: e.batchSize, dispatchers });
+    case 'openai':
+      return new OpenAIEmbedder({
+        baseUrl: config.openai.baseUrl,
+        model: e.model,
+        batchSize: e.batchSize,
+        dispatchers,
+        ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+      });
+  }
+}
+
+export function createGenerator(config: Config, dispatchers: ProviderDispatchers): Generator {
+  const g = config.generator;
+  switch (g.kind) {
+    case 'extractive':
+      return new ExtractiveGenerator();
+    case 'ollama':
+      return new OllamaGenerator({ url: config.ollama.url, model: g.model, maxTokens: g.maxTokens, temperature: g.temperature, dispatchers });
+    case 'openai':
+      return new OpenAIGenerator({
+        baseUrl: config.openai.baseUrl,
+        model: g.model,
+        maxTokens: g.maxTokens,
+        temperature: g.temperature,
+        dispatchers,
+        ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+      });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Answering: retrieve sources, then generate a grounded answer that cites them as [n].
+ * `run` yields events (answer deltas, then citations, then done) so the HTTP layer can stream them
+ * as Server-Sent Events or collect them into one JSON response. If the configured generator fails
+ * before its first token, the extractive generator answers from the same sources and the response
+ * says `degraded: true` with the reason; after the first token, the failure is surfaced as an error
+ * (never a clean end).
+ */
+import { RagdError } from '../errors/ragd-error.js';
+import type { Generator } from '../providers/generator.js';
+import type { DocumentStore } from '../store/document-store.js';
+import type { CollectionKey, CollectionRecord, Metadata } from '../store/types.js';
+import type { Retriever } from './retriever.js';
+import { isDegradable } from './retriever.js';
+import type { Citation, DegradedReason, QueryTimings, RetrievalMode } from './types.js';
+
+export interface QueryRequest {
+  key: CollectionKey;
+  query: string;
+  mode: RetrievalMode;
+  topK: number;
+  filter?: Metadata | undefined;
+  signal: AbortSignal;
+  deadline?: number;
+}
+
+export interface QueryDone {
+  mode: RetrievalMode;
+  model: string;
+  timings: QueryTimings;
+  degraded: boolean;
+  reasons: DegradedReason[];
+  collectionVersion: number;
+}
+
+export type QueryEvent =
+  | { type: 'delta'; text: string }
+  | { type: 'citations'; citations: Citation[] }
+  | { type: 'done'; done: QueryDone };
+
+export interface QueryResponse extends QueryDone {
+  answer: string;
+  citations: Citation[];
+}
+
+export class QueryService {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly retriever: Retriever,
+    private readonly generator: Generator,
+    private readonly fallback: Generator,
+  ) {}
+
+  async collection(key: CollectionKey): Promise<CollectionRecord> {
+    const c = await this.store.getCollection(key);
+    if (!c) throw new RagdError('RAGD_ERR_COLLECTION_NOT_FOUND', `collection '${key.name}' does not exist`, { details: { field: 'collection' } });
+    return c;
+  }
+
+  async *run(req: QueryRequest): AsyncGenerator<QueryEvent> {
+    const t0 = performance.now();
+    const collection = await this.collection(req.key);
+    const retrieved = await this.retriever.retrieve(collection, req.query, {
+      mode: req.mode,
+      topK: req.topK,
+      filter: req.filter,
+      signal: req.signal,
+      ...(req.deadline ? { deadline: req.deadline } : {}),
+    });
+    const reasons = [...retrieved.degraded];
+    const citations: Citation[] = retrieved.hits.map((h, i) => ({
+      index: i + 1,
+      documentId: h.documentId,
+      chunkId: h.chunkId,
+      title: h.title,
+      text: h.text,
+      score: h.score,
+    }));
+    const sources = citations.map((c) => ({ index: c.index, title: c.title, text: c.text }));
+    const call = { signal: req.signal, ...(req.deadline ? { deadline: req.deadline } : {}) };
+
+    const tg = performance.now();
+    let model = this.generator.model;
+    let started = false;
+    try {
+      for await (const ev of this.generator.stream({ question: req.query, sources }, call)) {
+        if (ev.type !== 'delta' || ev.text.length === 0) continue;
+        started = true;
+        yield { type: 'delta', text: ev.text };
+      }
+    } catch (err) {
+      if (started || !isDegradable(err) || this.generator === this.fallback) throw err;
+      reasons.push('generation_unavailable');
+      model = this.fallback.model;
+      for await (const ev of this.fallback.stream({ question: req.query, sources }, call)) {
+        if (ev.type === 'delta' && ev.text.length > 0) yield { type: 'delta', text: ev.text };
+      }
+    }
+    const generateMs = performance.now() - tg;
+    yield { type: 'citations', citations };
+    yield {
+      type: 'done',
+      done: {
+        mode: retrieved.mode,
+        model,
+        timings: {
+          embedMs: round(retrieved.embedMs),
+          searchMs: round(retrieved.searchMs),
+          generateMs: round(generateMs),
+          totalMs: round(performance.now() - t0),
+        },
+        degraded: reasons.length > 0,
+        reasons,
+        collectionVersion: collection.version,
+      },
+    };
+  }
+
+  async answer(req: QueryRequest): Promise<QueryResponse> {
+    let answer = '';
+    let citations: Citation[] = [];
+    let done: QueryDone | undefined;
+    for await (const ev of this.run(req)) {
+      if (ev.type === 'delta') answer += ev.text;
+      else if (ev.type === 'citations') citations = ev.citations;
+      else done = ev.done;
+    }
+    return { answer, citations, ...done! };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

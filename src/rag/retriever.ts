@@ -1,0 +1,127 @@
+/**
+ * Retrieval over one collection: vector (HNSW), lexical (BM25) or hybrid (both, fused by RRF),
+ * with equality filters on document metadata. If the query cannot be embedded (embedder down) or
+ * the vector index is missing, hybrid and vector retrieval fall back to lexical and say so in
+ * `degraded`, rather than failing the request.
+ */
+import { RagdError, isRagdError } from '../errors/ragd-error.js';
+import type { Embedder } from '../providers/embedder.js';
+import type { DocumentStore } from '../store/document-store.js';
+import type { IndexManager } from '../store/index-manager.js';
+import type { CollectionRecord, Metadata } from '../store/types.js';
+import { reciprocalRankFusion } from './fusion.js';
+import type { DegradedReason, RetrievalMode, SearchHit } from './types.js';
+
+/** Candidates taken from each ranking before fusion: enough depth for RRF to reorder usefully. */
+const HYBRID_CANDIDATES_MIN = 50;
+const HYBRID_CANDIDATES_FACTOR = 4;
+
+export interface RetrieveOptions {
+  mode: RetrievalMode;
+  topK: number;
+  filter?: Metadata | undefined;
+  signal: AbortSignal;
+  deadline?: number;
+  /** Embeds the query (the caller wraps the embedder in its resilience pipeline and cache). */
+  embedQuery?: (text: string) => Promise<Float32Array>;
+}
+
+export interface RetrieveResult {
+  hits: SearchHit[];
+  /** Mode actually used (differs from the requested one when degraded). */
+  mode: RetrievalMode;
+  embedMs: number;
+  searchMs: number;
+  degraded: DegradedReason[];
+  queryVector?: Float32Array;
+}
+
+export class Retriever {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly indexes: IndexManager,
+    private readonly embedder: Embedder,
+    private readonly rrfK: number,
+  ) {}
+
+  async retrieve(collection: CollectionRecord, query: string, options: RetrieveOptions): Promise<RetrieveResult> {
+    const degraded: DegradedReason[] = [];
+    let mode = options.mode;
+    const idx = this.indexes.get(collection.id);
+    let embedMs = 0;
+    let queryVector: Float32Array | undefined;
+
+    if (mode !== 'lexical') {
+      if (!idx) {
+        degraded.push('vector_index_unavailable');
+        mode = 'lexical';
+      } else {
+        this.checkEmbedder(collection);
+        const t0 = performance.now();
+        try {
+          queryVector = options.embedQuery
+            ? await options.embedQuery(query)
+            : (await this.embedder.embed([query], { signal: options.signal, ...(options.deadline ? { deadline: options.deadline } : {}) }))[0];
+        } catch (err) {
+          if (!isDegradable(err)) throw err;
+          degraded.push('embedding_unavailable');
+          mode = 'lexical';
+        }
+        embedMs = performance.now() - t0;
+        if (queryVector && queryVector.length !== collection.dimensions) {
+          throw new RagdError('RAGD_ERR_EMBEDDER_MISMATCH', `query embedding has ${queryVector.length} dimensions; collection '${collection.name}' has ${collection.dimensions}`, {
+            details: { expected: collection.dimensions, actual: queryVector.length },
+          });
+        }
+      }
+    }
+
+    const t1 = performance.now();
+    const allow = options.filter && Object.keys(options.filter).length > 0 ? await this.store.labelsMatching(collection.id, options.filter) : undefined;
+    let ranked: { label: number; score: number }[] = [];
+    if (idx && !(allow && allow.size === 0)) {
+      const opts = allow ? { allow } : {};
+      if (mode === 'lexical') ranked = idx.lexical.search(query, options.topK, opts);
+      else if (mode === 'vector') ranked = idx.vector.search(queryVector!, options.topK, opts);
+      else {
+        const depth = Math.max(HYBRID_CANDIDATES_MIN, options.topK * HYBRID_CANDIDATES_FACTOR);
+        const v = idx.vector.search(queryVector!, depth, opts);
+        const l = idx.lexical.search(query, depth, opts);
+        ranked = reciprocalRankFusion([v, l], this.rrfK, options.topK);
+      }
+    }
+    const chunks = await this.store.getChunks(ranked.map((r) => r.label));
+    const byLabel = new Map(chunks.map((c) => [c.label, c]));
+    const hits: SearchHit[] = [];
+    for (const r of ranked) {
+      const c = byLabel.get(r.label);
+      if (!c) continue; // deleted between search and fetch
+      hits.push({ documentId: c.documentId, chunkId: c.id, title: c.title, text: c.text, score: r.score, metadata: c.metadata, headings: c.headings });
+    }
+    const searchMs = performance.now() - t1;
+    return { hits, mode, embedMs, searchMs, degraded, ...(queryVector ? { queryVector } : {}) };
+  }
+
+  private checkEmbedder(c: CollectionRecord): void {
+    if (c.embedder !== this.embedder.kind || c.model !== this.embedder.model) {
+      throw new RagdError(
+        'RAGD_ERR_EMBEDDER_MISMATCH',
+        `collection '${c.name}' was built with ${c.embedder}/${c.model} but ragd is configured with ${this.embedder.kind}/${this.embedder.model}; re-ingest it or configure the original embedder`,
+        { details: { expected: { embedder: c.embedder, model: c.model }, actual: { embedder: this.embedder.kind, model: this.embedder.model } } },
+      );
+    }
+  }
+}
+
+/** Errors that mean "the embedder is unavailable" (degrade) rather than "the request is wrong" (fail). */
+export function isDegradable(err: unknown): boolean {
+  if (!isRagdError(err)) return true;
+  return (
+    err.code === 'RAGD_ERR_PROVIDER_UNAVAILABLE' ||
+    err.code === 'RAGD_ERR_PROVIDER_RATE_LIMITED' ||
+    err.code === 'RAGD_ERR_PROVIDER_RESPONSE' ||
+    err.code === 'RAGD_ERR_CIRCUIT_OPEN' ||
+    err.code === 'RAGD_ERR_BULKHEAD_FULL' ||
+    err.code === 'RAGD_ERR_TIMEOUT'
+  );
+}

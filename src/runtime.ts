@@ -1,0 +1,152 @@
+/**
+ * The composition root: builds every dependency from the validated config, in one place, and owns
+ * their lifecycle (start: open the store, load/verify the indexes; close: snapshot the indexes,
+ * close the store and connection pools). Routes and the CLI receive a Runtime, never globals.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { RagdError } from './errors/ragd-error.js';
+import type { Embedder } from './providers/embedder.js';
+import { ExtractiveGenerator } from './providers/extractive/extractive-generator.js';
+import { createEmbedder, createGenerator } from './providers/factory.js';
+import type { Generator } from './providers/generator.js';
+import { ProviderDispatchers } from './providers/http/dispatcher-pool.js';
+import { IngestService, type IngestDocument, type IngestOutcome } from './rag/ingest-service.js';
+import { QueryService } from './rag/query-service.js';
+import { Retriever } from './rag/retriever.js';
+import type { DocumentStore } from './store/document-store.js';
+import { IndexManager, type IndexFactories, type StartupReport } from './store/index-manager.js';
+import { Bm25Index } from './store/lexical/bm25-index.js';
+import { SqliteDocumentStore } from './store/sqlite/sqlite-store.js';
+import type { CollectionKey, CollectionRecord, DeleteDocumentResult } from './store/types.js';
+import { UsearchVectorIndex } from './store/vector/usearch-index.js';
+
+/** How long a provider probe result is reused by readiness checks, so probes never hammer a provider. */
+const PROBE_CACHE_MS = 5_000;
+/** Longest a readiness probe may take. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+export interface DependencyStatus {
+  status: 'up' | 'down';
+  latencyMs?: number;
+  error?: string;
+  [extra: string]: unknown;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  status: 'ready' | 'not_ready';
+  shuttingDown: boolean;
+  dependencies: Record<string, DependencyStatus>;
+}
+
+export class Runtime {
+  readonly store: DocumentStore;
+  readonly indexes: IndexManager;
+  readonly dispatchers: ProviderDispatchers;
+  readonly embedder: Embedder;
+  readonly generator: Generator;
+  readonly retriever: Retriever;
+  readonly ingestService: IngestService;
+  readonly query: QueryService;
+  shuttingDown = false;
+  startup: StartupReport | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly probeCache = new Map<string, { at: number; status: DependencyStatus }>();
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+  ) {
+    this.store = new SqliteDocumentStore({ path: join(config.dataDir, 'ragd.db'), synchronous: config.store.sqliteSynchronous });
+    const factories: IndexFactories = {
+      createVector: (dimensions) =>
+        UsearchVectorIndex.create({ dimensions, m: config.index.hnswM, efConstruction: config.index.hnswEfConstruction, efSearch: config.index.hnswEfSearch }),
+      loadVector: (path, dimensions) =>
+        UsearchVectorIndex.load(path, { dimensions, m: config.index.hnswM, efConstruction: config.index.hnswEfConstruction, efSearch: config.index.hnswEfSearch }),
+      createLexical: () => new Bm25Index(),
+      loadLexical: (path) => Bm25Index.load(path),
+    };
+    this.indexes = new IndexManager(this.store, join(config.dataDir, 'indexes'), factories, log.child({ component: 'indexes' }));
+    this.dispatchers = new ProviderDispatchers({
+      connections: config.http.connections,
+      connectionsPerHost: config.http.connectionsPerHost,
+      connectTimeoutMs: config.http.connectTimeoutMs,
+      readTimeoutMs: config.http.readTimeoutMs,
+    });
+    this.embedder = createEmbedder(config, this.dispatchers);
+    this.generator = createGenerator(config, this.dispatchers);
+    const fallback = this.generator.kind === 'extractive' ? this.generator : new ExtractiveGenerator();
+    this.retriever = new Retriever(this.store, this.indexes, this.embedder, config.retrieval.rrfK);
+    this.ingestService = new IngestService(this.store, this.indexes, this.embedder, config.chunking);
+    this.query = new QueryService(this.store, this.retriever, this.generator, fallback);
+  }
+
+  async start(): Promise<StartupReport> {
+    await this.store.open();
+    this.startup = await this.indexes.start();
+    this.saveTimer = setInterval(() => {
+      this.indexes.saveAll().catch((err: unknown) => this.log.error({ err }, 'index snapshot failed'));
+    }, this.config.store.indexSaveIntervalMs);
+    this.saveTimer.unref();
+    return this.startup;
+  }
+
+  async requireCollection(key: CollectionKey): Promise<CollectionRecord> {
+    const c = await this.store.getCollection(key);
+    if (!c) throw new RagdError('RAGD_ERR_COLLECTION_NOT_FOUND', `collection '${key.name}' does not exist`, { details: { field: 'collection' } });
+    return c;
+  }
+
+  ingest(key: CollectionKey, docs: IngestDocument[], signal: AbortSignal): Promise<IngestOutcome> {
+    if (this.shuttingDown) throw new RagdError('RAGD_ERR_SHUTTING_DOWN', 'server is shutting down; retry on another instance');
+    return this.ingestService.ingest(key, docs, signal);
+  }
+
+  async deleteDocument(key: CollectionKey, id: string): Promise<DeleteDocumentResult | undefined> {
+    const res = await this.store.deleteDocument(key, id);
+    if (res) await this.indexes.catchUp();
+    return res;
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const deps: Record<string, DependencyStatus> = {};
+    deps.store = await timed(() => this.store.ping());
+    deps.indexes = this.startup ? { status: 'up', appliedSeq: this.indexes.appliedSeq } : { status: 'down', error: 'indexes not loaded' };
+    deps.embedder = { ...(await this.probe('embedder', (signal) => this.embedder.probe({ signal }))), provider: this.embedder.kind };
+    deps.generator = { ...(await this.probe('generator', (signal) => this.generator.probe({ signal }))), provider: this.generator.kind };
+    // Generation can degrade to extractive answers, so only the store and indexes gate readiness.
+    const ready = !this.shuttingDown && deps.store.status === 'up' && deps.indexes.status === 'up';
+    return { ready, status: ready ? 'ready' : 'not_ready', shuttingDown: this.shuttingDown, dependencies: deps };
+  }
+
+  private async probe(name: string, fn: (signal: AbortSignal) => Promise<void>): Promise<DependencyStatus> {
+    const cached = this.probeCache.get(name);
+    if (cached && Date.now() - cached.at < PROBE_CACHE_MS) return cached.status;
+    const status = await timed(() => fn(AbortSignal.timeout(PROBE_TIMEOUT_MS)));
+    this.probeCache.set(name, { at: Date.now(), status });
+    return status;
+  }
+
+  async close(): Promise<void> {
+    this.shuttingDown = true;
+    if (this.saveTimer) clearInterval(this.saveTimer);
+    try {
+      if (this.startup) await this.indexes.saveAll();
+    } finally {
+      await this.store.close();
+      await Promise.allSettled([this.embedder.close(), this.generator.close(), this.dispatchers.close()]);
+    }
+  }
+}
+
+async function timed(fn: () => Promise<void>): Promise<DependencyStatus> {
+  const t0 = performance.now();
+  try {
+    await fn();
+    return { status: 'up', latencyMs: Math.round((performance.now() - t0) * 100) / 100 };
+  } catch (err) {
+    return { status: 'down', latencyMs: Math.round((performance.now() - t0) * 100) / 100, error: (err as Error).message };
+  }
+}

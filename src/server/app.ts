@@ -1,0 +1,43 @@
+/**
+ * The HTTP application: Fastify with ragd's body parser, validators, request context, error
+ * rendering and routes. Built from a started Runtime; `listen` is the caller's business (serve.ts).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { RagdError } from '../errors/ragd-error.js';
+import type { Runtime } from '../runtime.js';
+import { registerErrorHandling, sendProblem } from './plugins/error-handler.js';
+import { registerJsonBodyParser } from './plugins/json-body.js';
+import { genRequestId, registerRequestContext } from './plugins/request-context.js';
+import { registerDocumentRoutes } from './routes/documents.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerQueryRoute } from './routes/query.js';
+import { registerSearchRoute } from './routes/search.js';
+import { validatorCompiler } from './validation.js';
+
+export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: rt.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: genRequestId,
+    bodyLimit: rt.config.server.bodyLimitBytes,
+    // Shutdown is handled in onRequest below so the 503 is problem+json like every other error.
+    return503OnClosing: false,
+    requestTimeout: rt.config.server.requestTimeoutMs + 5_000,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  registerJsonBodyParser(app);
+  registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs });
+  registerErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    if (rt.shuttingDown && !request.url.startsWith('/health/live')) {
+      return sendProblem(request, reply, new RagdError('RAGD_ERR_SHUTTING_DOWN', 'server is shutting down; retry on another instance', { retryAfterSeconds: 1 }));
+    }
+    return undefined;
+  });
+  registerHealthRoutes(app, rt);
+  registerDocumentRoutes(app, rt);
+  registerSearchRoute(app, rt);
+  registerQueryRoute(app, rt);
+  await app.ready();
+  return app;
+}

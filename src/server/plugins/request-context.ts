@@ -1,0 +1,77 @@
+/**
+ * Request ids and the one log line per request. An incoming X-Request-Id is kept when it is a sane
+ * token (<= 128 chars of [A-Za-z0-9._:-]); otherwise a random UUID is used. The id is echoed on every
+ * response and bound to every log line of the request. Fastify's own two-line request logging is
+ * turned off in app.ts in favour of this single line with route, status, duration, cache status and
+ * degraded reasons.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function genRequestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const incoming = req.headers['x-request-id'];
+  if (typeof incoming === 'string' && SAFE_ID.test(incoming)) return incoming;
+  return randomUUID();
+}
+
+/** Per-request facts that the final log line reports; routes fill them in. */
+export interface RequestFacts {
+  cache?: string;
+  degraded?: string[];
+  collection?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    facts: RequestFacts;
+    /** Aborts when the client disconnects or the request deadline passes. */
+    abortSignal: AbortSignal;
+    /** Absolute deadline, epoch ms. */
+    deadline: number;
+    /** Tenant the request acts for (set by authentication; `default` when auth is off). */
+    tenant: string;
+  }
+}
+
+export const DEFAULT_TENANT = 'default';
+
+export function registerRequestContext(app: FastifyInstance, options: { requestTimeoutMs: number }): void {
+  app.decorateRequest('facts', null as unknown as RequestFacts);
+  app.decorateRequest('abortSignal', null as unknown as AbortSignal);
+  app.decorateRequest('deadline', 0);
+  app.decorateRequest('tenant', DEFAULT_TENANT);
+  app.addHook('onRequest', async (request, reply) => {
+    request.facts = {};
+    reply.header('x-request-id', request.id);
+    const controller = new AbortController();
+    request.deadline = Date.now() + options.requestTimeoutMs;
+    const timer = setTimeout(() => controller.abort(new Error('request deadline exceeded')), options.requestTimeoutMs);
+    timer.unref();
+    request.abortSignal = controller.signal;
+    // The response closing before it finished means the client went away: abort in-flight work.
+    reply.raw.once('close', () => {
+      clearTimeout(timer);
+      if (!reply.raw.writableFinished) controller.abort(new Error('client closed the request'));
+    });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const line: Record<string, unknown> = {
+      method: request.method,
+      route: routeOf(request),
+      url: request.url.length > 512 ? request.url.slice(0, 512) : request.url,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (request.facts.cache) line.cache = request.facts.cache;
+    if (request.facts.degraded?.length) line.degraded = request.facts.degraded;
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    request.log[level](line, 'request completed');
+  });
+}
+
+/** The route template (bounded cardinality) or `unmatched`. */
+export function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
+}
