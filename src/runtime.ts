@@ -113,12 +113,23 @@ export class Runtime {
   async readiness(): Promise<ReadinessReport> {
     const deps: Record<string, DependencyStatus> = {};
     deps.store = await timed(() => this.store.ping());
-    deps.indexes = this.startup ? { status: 'up', appliedSeq: this.indexes.appliedSeq } : { status: 'down', error: 'indexes not loaded' };
+    deps.indexes = this.startup ? await this.indexStatus() : { status: 'down', error: 'indexes not loaded' };
     deps.embedder = { ...(await this.probe('embedder', (signal) => this.embedder.probe({ signal }))), provider: this.embedder.kind };
     deps.generator = { ...(await this.probe('generator', (signal) => this.generator.probe({ signal }))), provider: this.generator.kind };
     // Generation can degrade to extractive answers, so only the store and indexes gate readiness.
     const ready = !this.shuttingDown && deps.store.status === 'up' && deps.indexes.status === 'up';
     return { ready, status: ready ? 'ready' : 'not_ready', shuttingDown: this.shuttingDown, dependencies: deps };
+  }
+
+  /** Index sizes per collection next to the store's chunk counts: `consistent` is false if any disagree. */
+  private async indexStatus(): Promise<DependencyStatus> {
+    const sizes = new Map(this.indexes.stats().map((s) => [s.collectionId, s]));
+    const collections = (await this.store.listCollections()).map((c) => {
+      const s = sizes.get(c.id);
+      return { tenant: c.tenant, name: c.name, chunks: c.chunkCount, vector: s?.vector ?? 0, lexical: s?.lexical ?? 0 };
+    });
+    const consistent = collections.every((c) => c.vector === c.chunks && c.lexical === c.chunks);
+    return { status: 'up', appliedSeq: this.indexes.appliedSeq, consistent, collections };
   }
 
   private async probe(name: string, fn: (signal: AbortSignal) => Promise<void>): Promise<DependencyStatus> {

@@ -109,6 +109,16 @@ export class IndexManager {
     return report;
   }
 
+  /** Per-collection index sizes and log positions, for readiness and diagnostics. */
+  stats(): { collectionId: number; vector: number; lexical: number; appliedSeq: number }[] {
+    return [...this.byCollection.values()].map((x) => ({
+      collectionId: x.collectionId,
+      vector: x.vector.size(),
+      lexical: x.lexical.size(),
+      appliedSeq: x.appliedSeq,
+    }));
+  }
+
   get(collectionId: number): CollectionIndexes | undefined {
     return this.byCollection.get(collectionId);
   }

@@ -1,0 +1,81 @@
+/**
+ * Starts a real ragd server in-process on 127.0.0.1 port 0 with a temporary data directory, for
+ * integration tests that drive it over HTTP. `close()` shuts it down and removes the directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import { startServer, type RunningServer } from '../../src/server/serve.js';
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  logs: Record<string, unknown>[];
+  /** Closes the server; the data dir is kept when `keepData` is true (for restart tests). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ragd-test-'));
+  const config = loadConfig({ RAGD_PORT: '0', RAGD_HOST: '127.0.0.1', RAGD_DATA_DIR: dir, RAGD_LOG_LEVEL: 'info', ...env });
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const log = pino({ level: config.log.level }, sink);
+  const server = await startServer(config, log);
+  return {
+    ...server,
+    dataDir: dir,
+    logs,
+    async stop(options = {}) {
+      await server.close();
+      if (!options.keepData) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(base + path, init);
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = {};
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+export interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Parses a complete SSE body into events. */
+export function parseSse(text: string): SseEvent[] {
+  return text
+    .split('\n\n')
+    .filter((f) => f.trim())
+    .map((frame) => ({
+      event: /^event: (.*)$/m.exec(frame)?.[1] ?? 'message',
+      data: JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? '{}') as Record<string, unknown>,
+    }));
+}
