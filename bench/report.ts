@@ -1,0 +1,109 @@
+/**
+ * A benchmark run's report: the shape of the results, a terminal table (req/s, latency, errors
+ * and the ratio to the same-run Fastify reference), JSON, and an SVG chart of req/s and p99.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { formatTable } from '../src/eval/text-table.js';
+import type { LoadResult } from './load.js';
+import type { Verification } from './scenarios.js';
+import { renderBarChartSvg } from './svg-chart.js';
+import type { ThresholdVerdict } from './thresholds.js';
+
+/** One scenario's figures and its verification. */
+export interface ScenarioResult {
+  readonly name: string;
+  readonly description: string;
+  readonly load: LoadResult;
+  readonly verification: Verification;
+  /** The counts behind the verification (statuses, x-cache values, degraded answers). */
+  readonly tally: Readonly<Record<string, unknown>>;
+}
+
+export interface BenchReport {
+  /** ISO 8601 start time. */
+  readonly startedAt: string;
+  readonly environment: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string };
+  readonly config: {
+    readonly baseUrl: string;
+    readonly referenceUrl: string;
+    readonly connections: number;
+    readonly durationSec: number;
+    readonly warmupSec: number;
+  };
+  /** The bare Fastify route under the same load, same run. */
+  readonly reference: LoadResult;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly thresholds: readonly ThresholdVerdict[];
+  /** What the process should exit with (see exit-code.ts). */
+  readonly exitCode: number;
+}
+
+/** Name of the reference row in tables and charts. */
+export const REFERENCE_NAME = 'reference (bare Fastify)';
+
+/**
+ * The report as terminal text: one row per scenario after the reference row, then each
+ * threshold verdict and each failed verification.
+ */
+export function formatBenchTable(report: BenchReport): string {
+  const refRps = report.reference.rps;
+  const ms = (x: number): string => x.toFixed(2);
+  const row = (name: string, l: LoadResult, verified: string): string[] => [
+    name,
+    Math.round(l.rps).toLocaleString('en-US'),
+    ms(l.latency.p50),
+    ms(l.latency.p95),
+    ms(l.latency.p99),
+    `${(l.errorRate * 100).toFixed(2)}%`,
+    refRps > 0 ? `${(l.rps / refRps).toFixed(3)}x` : 'n/a',
+    verified,
+  ];
+  const table = formatTable(
+    ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'vs ref', 'verified'],
+    [row(REFERENCE_NAME, report.reference, '-'), ...report.scenarios.map((s) => row(s.name, s.load, s.verification.ok ? 'yes' : 'NO'))],
+  );
+  const lines = [
+    `${report.config.connections} connections, ${report.config.durationSec} s each after ${report.config.warmupSec} s warm-up; ` +
+      `${report.environment.cpus} x ${report.environment.cpuModel}, Node ${report.environment.node}`,
+    table,
+  ];
+  for (const s of report.scenarios) {
+    if (!s.verification.ok) lines.push(`UNVERIFIED ${s.name}: ${s.verification.detail}`);
+  }
+  if (report.thresholds.length > 0) lines.push('', 'thresholds:');
+  for (const v of report.thresholds) {
+    const actual = v.actual === undefined ? '' : ` (actual ${Number(v.actual.toPrecision(4))})`;
+    const reason = v.reason ? ` - ${v.reason}` : '';
+    lines.push(`  ${v.status.toUpperCase().padEnd(7)} ${v.threshold}${v.scenario ? ` [${v.scenario}]` : ''}${actual}${reason}`);
+  }
+  return lines.join('\n');
+}
+
+/** The report as pretty-printed JSON (stable key order: as built). */
+export function formatBenchJson(report: BenchReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+/** The SVG chart of req/s and p99 for the reference and every scenario. */
+export function renderBenchSvg(report: BenchReport): string {
+  return renderBarChartSvg([
+    { name: REFERENCE_NAME, rps: report.reference.rps, p99: report.reference.latency.p99 },
+    ...report.scenarios.map((s) => ({ name: s.name, rps: s.load.rps, p99: s.load.latency.p99 })),
+  ]);
+}
+
+/** Writes the JSON and/or SVG files it is given paths for, creating their folders. */
+export async function writeBenchReport(
+  report: BenchReport,
+  out: { jsonOut?: string | undefined; svgOut?: string | undefined },
+): Promise<void> {
+  if (out.jsonOut) {
+    await mkdir(dirname(out.jsonOut), { recursive: true });
+    await writeFile(out.jsonOut, formatBenchJson(report));
+  }
+  if (out.svgOut) {
+    await mkdir(dirname(out.svgOut), { recursive: true });
+    await writeFile(out.svgOut, renderBenchSvg(report));
+  }
+}

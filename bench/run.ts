@@ -1,0 +1,150 @@
+/**
+ * One benchmark run: the bare-Fastify reference and the chosen scenarios under identical load
+ * settings, one after another, then threshold verdicts and the exit code. Talks to ragd only
+ * through `baseUrl`; starting ragd (and the fake upstream behind it) is the caller's job.
+ */
+import { cpus } from 'node:os';
+import { benchExitCode } from './exit-code.js';
+import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_SEC, runLoad, type LoadResult } from './load.js';
+import { startReferenceServer } from './reference-server.js';
+import { writeBenchReport, type BenchReport, type ScenarioResult } from './report.js';
+import { ResponseTally } from './response-tally.js';
+import { SCENARIO_NAMES, getScenario, seedCorpus, type Scenario, type ScenarioContext } from './scenarios.js';
+import { evaluateThresholds, parseThresholds, type Threshold } from './thresholds.js';
+
+/** Seconds of unmeasured load before each scenario: JIT, caches and pools settle. */
+export const DEFAULT_WARMUP_SEC = 2;
+/** Collection the seed corpus goes into. */
+export const DEFAULT_BENCH_COLLECTION = 'bench';
+
+export interface BenchOptions {
+  /** ragd's origin, e.g. `http://127.0.0.1:8080`. */
+  readonly baseUrl: string;
+  /**
+   * Full URL of a reference POST route (`bench/reference-server.ts` run as its own process is the
+   * fair choice when ragd runs in another process). Omitted: one is started in this process.
+   */
+  readonly referenceUrl?: string;
+  readonly scenarios: readonly (Scenario | string)[];
+  /** Defaults to 10. */
+  readonly connections?: number;
+  /** Defaults to 10 s. */
+  readonly durationSec?: number;
+  /** Defaults to 2 s. */
+  readonly warmupSec?: number;
+  /** Expressions (`p95<200`, `exact_hit:p99<5`) or parsed thresholds. */
+  readonly thresholds?: readonly (string | Threshold)[];
+  readonly jsonOut?: string;
+  readonly svgOut?: string;
+  /** Extra headers on every request, e.g. authorization. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Defaults to `bench`. */
+  readonly collection?: string;
+  /** The fake upstream behind ragd (bench/fake-openai.ts), required to verify `provider`. */
+  readonly upstream?: { stats(): { readonly chat: number } };
+  /** Progress bar on stderr; defaults to on when stderr is a TTY. */
+  readonly progress?: boolean;
+  /** Status lines ("seeding corpus", "running exact-hit"); defaults to none. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Runs the reference, seeds, then each scenario (seed, warm-up, measured run, verification),
+ * evaluates thresholds against the scenarios and writes the JSON/SVG files asked for.
+ * Throws RagdError `RAGD_ERR_CONFIG` for an unknown scenario or an unparseable threshold
+ * (before any load is sent), and the seeding request's error if seeding fails.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const scenarios = options.scenarios.map((s) => (typeof s === 'string' ? getScenario(s) : s));
+  const thresholds = [
+    ...parseThresholds(options.thresholds?.filter((t): t is string => typeof t === 'string') ?? [], SCENARIO_NAMES),
+    ...(options.thresholds?.filter((t): t is Threshold => typeof t !== 'string') ?? []),
+  ];
+  const connections = options.connections ?? DEFAULT_CONNECTIONS;
+  const durationSec = options.durationSec ?? DEFAULT_DURATION_SEC;
+  const warmupSec = options.warmupSec ?? DEFAULT_WARMUP_SEC;
+  const log = options.log ?? (() => undefined);
+  const ctx: ScenarioContext = {
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    collection: options.collection ?? DEFAULT_BENCH_COLLECTION,
+    headers: options.headers ?? {},
+  };
+  const load = {
+    connections,
+    durationSec,
+    warmupSec,
+    headers: ctx.headers,
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+  };
+  const startedAt = new Date().toISOString();
+
+  const ownReference = options.referenceUrl === undefined ? await startReferenceServer() : undefined;
+  const referenceUrl = options.referenceUrl ?? ownReference?.url ?? '';
+  let reference: LoadResult;
+  try {
+    log(`reference: ${referenceUrl}`);
+    reference = await runLoad({ ...load, url: referenceUrl, bodies: [{ query: 'reference request of a typical size' }] });
+  } finally {
+    await ownReference?.close();
+  }
+
+  if (scenarios.some((s) => s.needsCorpus)) {
+    log(`seeding collection ${ctx.collection}`);
+    await seedCorpus(ctx);
+  }
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    if (scenario.seed) {
+      log(`seeding ${scenario.name}`);
+      await scenario.seed(ctx);
+    }
+    log(`running ${scenario.name}`);
+    const tally = new ResponseTally();
+    let upstreamBefore = 0;
+    const result = await runLoad({
+      ...load,
+      url: `${ctx.baseUrl}${scenario.path}`,
+      bodies: scenario.bodies(ctx),
+      onMeasureStart: () => {
+        upstreamBefore = options.upstream?.stats().chat ?? 0;
+      },
+      onResponse: (status, headers, body) => tally.record(status, headers, body),
+    });
+    const upstreamChatCalls = options.upstream ? options.upstream.stats().chat - upstreamBefore : undefined;
+    const verification = scenario.verify(tally, upstreamChatCalls === undefined ? {} : { upstreamChatCalls });
+    results.push({ name: scenario.name, description: scenario.description, load: result, verification, tally: tally.toJSON() });
+  }
+
+  const verdicts = evaluateThresholds(
+    thresholds,
+    results.map((r) => ({
+      name: r.name,
+      metrics: {
+        p50: r.load.latency.p50,
+        p95: r.load.latency.p95,
+        p99: r.load.latency.p99,
+        avg: r.load.latency.avg,
+        max: r.load.latency.max,
+        rps: r.load.rps,
+        errors: r.load.errorRate,
+        ...r.verification.metrics,
+      },
+    })),
+  );
+  const report: BenchReport = {
+    startedAt,
+    environment: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    },
+    config: { baseUrl: ctx.baseUrl, referenceUrl, connections, durationSec, warmupSec },
+    reference,
+    scenarios: results,
+    thresholds: verdicts,
+    exitCode: benchExitCode({ verdicts, verifications: results.map((r) => r.verification) }),
+  };
+  await writeBenchReport(report, { jsonOut: options.jsonOut, svgOut: options.svgOut });
+  return report;
+}
