@@ -1,0 +1,517 @@
+/**
+ * ragd's metrics: one prom-client Registry per call (never the global one, so tests and embedders
+ * can hold several), with typed handles for every metric ragd records. Label values pass through a
+ * guard before they reach prom-client: enumerated labels keep only their closed set, free labels
+ * (route templates, provider, breaker and SLO names) must be short safe tokens and are capped per
+ * label; anything else becomes `other` and is counted in `ragd_metric_label_overflow_total`. So a
+ * raw URL, a user's question or a document id can never mint series, and recording never throws.
+ *
+ * The Prometheus rules and Grafana dashboards in deploy/ use these names (see metric-names.ts).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerEventLoopDelay } from './event-loop.js';
+import {
+  BREAKER_STATES,
+  BREAKER_STATE_VALUE,
+  BURN_WINDOWS,
+  CACHE_KINDS,
+  DEPENDENCIES,
+  HTTP_METHODS,
+  METRIC_NAMES as N,
+  OTHER_LABEL_VALUE,
+  POOL_STATES,
+  PROVIDER_OUTCOMES,
+  QUERY_CACHE_RESULTS,
+  QUERY_STAGES,
+  RATE_LIMIT_OUTCOMES,
+  TOKEN_DIRECTIONS,
+  type BreakerState,
+  type BurnWindow,
+  type CacheKind,
+  type Dependency,
+  type PoolState,
+  type ProviderOutcome,
+  type QueryCacheResult,
+  type QueryStage,
+  type RateLimitOutcome,
+  type TokenDirection,
+} from './metric-names.js';
+
+/** HTTP latency, seconds: from a cache hit (~5 ms) to the 30 s request timeout. */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
+/**
+ * Query stages, seconds: lexical/vector search is sub-millisecond to tens of ms, remote embedding
+ * tens to hundreds of ms, generation whole seconds. One set so stages can share a heatmap.
+ */
+export const QUERY_STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
+/** Latency SLO threshold, seconds: a boundary of QUERY_STAGE_BUCKETS (the recording rules read le="5"). */
+export const LATENCY_SLO_THRESHOLD_SECONDS = 5;
+/** One ingest request, seconds: a single small document (~50 ms) to a 10 MB batch remotely embedded. */
+export const INGEST_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** Provider calls, seconds: local embedding (~10 ms) to long generations; 2 and 20 are alert thresholds. */
+export const PROVIDER_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60];
+/** Cache lookups, seconds: the memory tier answers in microseconds, Redis and SQL in milliseconds. */
+export const CACHE_LOOKUP_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+/** Cosine similarity of semantic-cache candidates: fine steps where hit thresholds live (0.8-1.0). */
+export const SIMILARITY_BUCKETS = [0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 1];
+
+/**
+ * Distinct values a free label may take per metric before new values become `other`. 64 is well
+ * above ragd's routes, providers, breakers and SLOs, yet a bug that leaks ids hits it at once and
+ * shows in `ragd_metric_label_overflow_total` instead of as thousands of series.
+ */
+export const MAX_LABEL_VALUES = 64;
+
+/** A free label value must look like an identifier or route template: no spaces, no free text. */
+const SAFE_TOKEN = /^[A-Za-z0-9_.:/{}*-]{1,128}$/;
+const HTTP_STATUS = /^[1-5][0-9][0-9]$/;
+const BOOLEAN_VALUES = ['true', 'false'] as const;
+
+/** A raw label value; numbers and booleans are rendered with String(). */
+export type LabelValue = string | number | boolean;
+
+/** A counter whose label values are guarded. Negative or non-finite increments are ignored. */
+export interface LabelledCounter<L> {
+  inc(labels: L, value?: number): void;
+}
+/** A gauge whose label values are guarded. Non-finite values are ignored. */
+export interface LabelledGauge<L> {
+  set(labels: L, value: number): void;
+  inc(labels: L, value?: number): void;
+  dec(labels: L, value?: number): void;
+}
+/** A histogram whose label values are guarded; `startTimer` returns a function that observes and returns seconds. */
+export interface LabelledHistogram<L> {
+  observe(labels: L, value: number): void;
+  startTimer(labels: L): () => number;
+}
+/** A counter without labels. */
+export interface PlainCounter {
+  inc(value?: number): void;
+}
+/** A gauge without labels. */
+export interface PlainGauge {
+  set(value: number): void;
+  inc(value?: number): void;
+  dec(value?: number): void;
+}
+/** A histogram without labels. */
+export interface PlainHistogram {
+  observe(value: number): void;
+  startTimer(): () => number;
+}
+
+/** Labels of one HTTP request. `route` is the route template (or `unmatched`), never the URL. */
+export interface HttpLabels {
+  route: string;
+  method: string;
+  status: number | string;
+}
+/**
+ * Labels of one provider call. `provider` is the instance part of the dependency name (`ollama` in
+ * `generation:ollama`), or the configured kind.
+ */
+export interface ProviderLabels {
+  dependency: Dependency;
+  provider: string;
+}
+/** Undici `PoolStats` figures for one provider's pool; missing figures are left unchanged. */
+export type PoolStats = Partial<Record<PoolState, number>>;
+
+/** Options for {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Prepended to every metric name. Defaults to none, which is what deploy/ assumes. */
+  prefix?: string;
+  /** Register prom-client's process and Node.js metrics (CPU, RSS, heap, GC, fds). Defaults to true. */
+  collectDefault?: boolean;
+  /** `version` label of `ragd_build_info`. Defaults to `unknown`. */
+  version?: string;
+  /** Per-label cap on distinct free values. Defaults to {@link MAX_LABEL_VALUES}. */
+  maxLabelValues?: number;
+}
+
+/** Every handle ragd records through, plus the registry and its exposition. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** The text exposition for `GET /metrics`. */
+  exposition(): Promise<{ contentType: string; body: string }>;
+  /** Stops the event-loop monitor. The registry stays readable. */
+  close(): void;
+
+  httpRequests: LabelledCounter<HttpLabels>;
+  httpRequestDuration: LabelledHistogram<HttpLabels>;
+  /** Counts one finished request and observes its duration in seconds. */
+  recordHttpRequest(labels: HttpLabels, seconds: number): void;
+
+  queryDuration: LabelledHistogram<{ stage: QueryStage }>;
+  /** One per answered query; `mode` is the retrieval mode (e.g. hybrid, vector, lexical). */
+  queries: LabelledCounter<{ mode: string; cache: QueryCacheResult; degraded: boolean }>;
+
+  ingestDocuments: PlainCounter;
+  ingestChunks: PlainCounter;
+  /** One observation per ingest request. */
+  ingestDuration: PlainHistogram;
+  /** One per document that failed to ingest; `reason` is a short code such as `parse` or `embed`. */
+  ingestFailures: LabelledCounter<{ reason: string }>;
+
+  providerRequests: LabelledCounter<ProviderLabels & { outcome: ProviderOutcome }>;
+  providerRequestDuration: LabelledHistogram<ProviderLabels>;
+  providerTokens: LabelledCounter<ProviderLabels & { direction: TokenDirection }>;
+  /** Counts one provider call by outcome and observes its duration in seconds. */
+  recordProviderCall(labels: ProviderLabels & { outcome: ProviderOutcome }, seconds: number): void;
+
+  /** Sets `circuit_breaker_state` (0 closed, 1 open, 2 half-open). */
+  breakerState: { set(labels: { name: string }, state: BreakerState): void };
+  breakerFailures: LabelledCounter<{ name: string }>;
+  breakerTransitions: LabelledCounter<{ name: string; from: BreakerState; to: BreakerState }>;
+  /** Counts a transition and sets the state gauge to `to`. */
+  recordBreakerTransition(name: string, from: BreakerState, to: BreakerState): void;
+  retries: LabelledCounter<{ name: string }>;
+  bulkheadRejections: LabelledCounter<{ name: string }>;
+  bulkheadActive: LabelledGauge<{ name: string }>;
+  bulkheadQueued: LabelledGauge<{ name: string }>;
+  shedRequests: LabelledCounter<{ reason: string }>;
+  degradedResponses: LabelledCounter<{ reason: string }>;
+
+  /** One per lookup served from cache; `tier` is the tier that answered. */
+  cacheHits: LabelledCounter<{ tier: string; kind: CacheKind }>;
+  /** One per lookup no tier could answer. */
+  cacheMisses: LabelledCounter<{ kind: CacheKind }>;
+  cacheErrors: LabelledCounter<{ tier: string }>;
+  cacheEntries: LabelledGauge<{ tier: string }>;
+  cacheEvictions: LabelledCounter<{ tier: string }>;
+  cacheLookupDuration: LabelledHistogram<{ tier: string }>;
+  /** Similarity of the best semantic candidate, observed on every semantic lookup that found one. */
+  semanticSimilarity: PlainHistogram;
+  semanticGuardRejections: LabelledCounter<{ reason: string }>;
+  semanticShadowHits: PlainCounter;
+
+  rateLimitRequests: LabelledCounter<{ route_class: string; outcome: RateLimitOutcome }>;
+  /** One per decision taken by the local fallback because the shared limiter was unreachable. */
+  rateLimitFallback: PlainCounter;
+
+  httpPoolConnections: LabelledGauge<{ provider: string; state: PoolState }>;
+  /** Sets every figure of one provider's pool from undici's `pool.stats`. */
+  setPoolStats(provider: string, stats: PoolStats): void;
+
+  sloErrorBudgetRemaining: LabelledGauge<{ slo: string }>;
+  sloBurnRate: LabelledGauge<{ slo: string; window: BurnWindow }>;
+  sloObjective: LabelledGauge<{ slo: string }>;
+
+  /** 1 when ready to serve, 0 otherwise. */
+  ready: PlainGauge;
+}
+
+/** How one label's values are kept bounded. */
+type LabelRule = readonly string[] | RegExp | 'free';
+type Spec<L> = { [K in keyof L]-?: LabelRule };
+type Clean = Record<string, string>;
+
+interface Context {
+  registry: Registry;
+  prefix: string;
+  maxValues: number;
+  overflow: Counter<'metric' | 'label'>;
+}
+
+function sanitizer<L>(ctx: Context, metric: string, spec: Spec<L>): (labels: L) => Clean {
+  const rules = Object.entries(spec) as [string, LabelRule][];
+  const seen = new Map<string, Set<string>>(rules.map(([name]) => [name, new Set<string>()]));
+  const accept = (name: string, rule: LabelRule, value: string): boolean => {
+    if (Array.isArray(rule)) return rule.includes(value);
+    if (rule instanceof RegExp) return rule.test(value);
+    if (!SAFE_TOKEN.test(value)) return false;
+    const values = seen.get(name) as Set<string>;
+    if (values.has(value)) return true;
+    if (values.size >= ctx.maxValues) return false;
+    values.add(value);
+    return true;
+  };
+  return (labels) => {
+    const out: Clean = {};
+    const given = labels as Record<string, LabelValue | undefined>;
+    for (const [name, rule] of rules) {
+      const raw = given[name];
+      const value = raw === undefined ? '' : String(raw);
+      if (accept(name, rule, value)) out[name] = value;
+      else {
+        out[name] = OTHER_LABEL_VALUE;
+        ctx.overflow.inc({ metric, label: name });
+      }
+    }
+    return out;
+  };
+}
+
+const finite = (v: number): boolean => Number.isFinite(v);
+const increment = (v: number): boolean => Number.isFinite(v) && v >= 0;
+
+function counter<L>(ctx: Context, name: string, help: string, spec: Spec<L>): LabelledCounter<L> {
+  const c = new Counter({ name: ctx.prefix + name, help, labelNames: Object.keys(spec), registers: [ctx.registry] });
+  const clean = sanitizer(ctx, name, spec);
+  return {
+    inc(labels, value = 1) {
+      if (increment(value)) c.inc(clean(labels), value);
+    },
+  };
+}
+
+function gauge<L>(ctx: Context, name: string, help: string, spec: Spec<L>): LabelledGauge<L> {
+  const g = new Gauge({ name: ctx.prefix + name, help, labelNames: Object.keys(spec), registers: [ctx.registry] });
+  const clean = sanitizer(ctx, name, spec);
+  return {
+    set(labels, value) {
+      if (finite(value)) g.set(clean(labels), value);
+    },
+    inc(labels, value = 1) {
+      if (finite(value)) g.inc(clean(labels), value);
+    },
+    dec(labels, value = 1) {
+      if (finite(value)) g.dec(clean(labels), value);
+    },
+  };
+}
+
+function histogram<L>(ctx: Context, name: string, help: string, buckets: number[], spec: Spec<L>): LabelledHistogram<L> {
+  const h = new Histogram({
+    name: ctx.prefix + name,
+    help,
+    buckets,
+    labelNames: Object.keys(spec),
+    registers: [ctx.registry],
+  });
+  const clean = sanitizer(ctx, name, spec);
+  return {
+    observe(labels, value) {
+      if (finite(value)) h.observe(clean(labels), value);
+    },
+    startTimer: (labels) => h.startTimer(clean(labels)),
+  };
+}
+
+function plainCounter(ctx: Context, name: string, help: string): PlainCounter {
+  const c = new Counter({ name: ctx.prefix + name, help, registers: [ctx.registry] });
+  return {
+    inc(value = 1) {
+      if (increment(value)) c.inc(value);
+    },
+  };
+}
+
+function plainHistogram(ctx: Context, name: string, help: string, buckets: number[]): PlainHistogram {
+  const h = new Histogram({ name: ctx.prefix + name, help, buckets, registers: [ctx.registry] });
+  return {
+    observe(value) {
+      if (finite(value)) h.observe(value);
+    },
+    startTimer: () => h.startTimer(),
+  };
+}
+
+function plainGauge(ctx: Context, name: string, help: string): PlainGauge {
+  const g = new Gauge({ name: ctx.prefix + name, help, registers: [ctx.registry] });
+  return {
+    set(value) {
+      if (finite(value)) g.set(value);
+    },
+    inc(value = 1) {
+      if (finite(value)) g.inc(value);
+    },
+    dec(value = 1) {
+      if (finite(value)) g.dec(value);
+    },
+  };
+}
+
+/**
+ * Creates a fresh registry with every ragd metric, the event-loop delay gauge and (by default)
+ * prom-client's process metrics.
+ *
+ * @example
+ * const metrics = createMetrics({ version: '0.1.0' });
+ * metrics.recordHttpRequest({ route: '/v1/query', method: 'POST', status: 200 }, 0.182);
+ * const { contentType, body } = await metrics.exposition();
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const prefix = options.prefix ?? '';
+  const overflow = new Counter({
+    name: prefix + N.labelOverflow,
+    help: 'Label values replaced by "other" because they were invalid, unsafe or over the cardinality cap.',
+    labelNames: ['metric', 'label'] as const,
+    registers: [registry],
+  });
+  const ctx: Context = { registry, prefix, maxValues: options.maxLabelValues ?? MAX_LABEL_VALUES, overflow };
+  if (options.collectDefault ?? true) collectDefaultMetrics({ register: registry, prefix });
+  const eventLoop = registerEventLoopDelay(registry, { prefix });
+
+  const free = 'free' as const;
+  const http: Spec<HttpLabels> = { route: free, method: HTTP_METHODS, status: HTTP_STATUS };
+  const provider: Spec<ProviderLabels> = { dependency: DEPENDENCIES, provider: free };
+  const named: Spec<{ name: string }> = { name: free };
+  const reason: Spec<{ reason: string }> = { reason: free };
+  const tier: Spec<{ tier: string }> = { tier: free };
+  const slo: Spec<{ slo: string }> = { slo: free };
+
+  const httpRequests = counter(ctx, N.httpRequests, 'HTTP requests by route template, method and status.', http);
+  const httpRequestDuration = histogram(
+    ctx,
+    N.httpRequestDuration,
+    'HTTP request duration in seconds.',
+    HTTP_DURATION_BUCKETS,
+    http,
+  );
+  const providerRequests = counter(ctx, N.providerRequests, 'Provider calls by outcome.', {
+    ...provider,
+    outcome: PROVIDER_OUTCOMES,
+  });
+  const providerRequestDuration = histogram(
+    ctx,
+    N.providerRequestDuration,
+    'Provider call duration in seconds, including streaming.',
+    PROVIDER_DURATION_BUCKETS,
+    provider,
+  );
+  const breakerStateGauge = gauge(ctx, N.breakerState, 'Circuit breaker state: 0 closed, 1 open, 2 half-open.', named);
+  const breakerState = {
+    set(labels: { name: string }, state: BreakerState) {
+      // Untyped callers could pass anything; an unknown state is dropped rather than shown as a number.
+      if (Object.hasOwn(BREAKER_STATE_VALUE, state)) breakerStateGauge.set(labels, BREAKER_STATE_VALUE[state]);
+    },
+  };
+  const breakerTransitions = counter(ctx, N.breakerTransitions, 'Circuit breaker state transitions.', {
+    name: free,
+    from: BREAKER_STATES,
+    to: BREAKER_STATES,
+  });
+  const httpPoolConnections = gauge(
+    ctx,
+    N.httpPoolConnections,
+    'Outbound connection pool figures per provider (undici PoolStats).',
+    { provider: free, state: POOL_STATES },
+  );
+
+  const ready = plainGauge(ctx, N.ready, '1 when ragd is ready to serve traffic, 0 otherwise.');
+  ready.set(0);
+  new Gauge({
+    name: prefix + N.buildInfo,
+    help: 'Always 1; labels carry the ragd version and Node.js version.',
+    labelNames: ['version', 'node'] as const,
+    registers: [registry],
+  }).set({ version: safeToken(options.version ?? 'unknown'), node: process.version }, 1);
+
+  return {
+    registry,
+    exposition: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    close: () => eventLoop.close(),
+
+    httpRequests,
+    httpRequestDuration,
+    recordHttpRequest(labels, seconds) {
+      httpRequests.inc(labels);
+      httpRequestDuration.observe(labels, seconds);
+    },
+
+    queryDuration: histogram(ctx, N.queryDuration, 'Query pipeline stage duration in seconds.', QUERY_STAGE_BUCKETS, {
+      stage: QUERY_STAGES,
+    }),
+    queries: counter(ctx, N.queries, 'Answered queries by retrieval mode, cache result and degradation.', {
+      mode: free,
+      cache: QUERY_CACHE_RESULTS,
+      degraded: BOOLEAN_VALUES,
+    }),
+
+    ingestDocuments: plainCounter(ctx, N.ingestDocuments, 'Documents ingested.'),
+    ingestChunks: plainCounter(ctx, N.ingestChunks, 'Chunks written to the indexes.'),
+    ingestDuration: plainHistogram(ctx, N.ingestDuration, 'Ingest request duration in seconds.', INGEST_DURATION_BUCKETS),
+    ingestFailures: counter(ctx, N.ingestFailures, 'Documents that failed to ingest, by reason.', reason),
+
+    providerRequests,
+    providerRequestDuration,
+    providerTokens: counter(ctx, N.providerTokens, 'Tokens sent to (in) and received from (out) providers.', {
+      ...provider,
+      direction: TOKEN_DIRECTIONS,
+    }),
+    recordProviderCall(labels, seconds) {
+      providerRequests.inc(labels);
+      providerRequestDuration.observe({ dependency: labels.dependency, provider: labels.provider }, seconds);
+    },
+
+    breakerState,
+    breakerFailures: counter(ctx, N.breakerFailures, 'Failures recorded by circuit breakers.', named),
+    breakerTransitions,
+    recordBreakerTransition(name, from, to) {
+      breakerTransitions.inc({ name, from, to });
+      breakerState.set({ name }, to);
+    },
+    retries: counter(ctx, N.retries, 'Retry attempts by policy name.', named),
+    bulkheadRejections: counter(ctx, N.bulkheadRejections, 'Calls rejected because a bulkhead and its queue were full.', named),
+    bulkheadActive: gauge(ctx, N.bulkheadActive, 'Calls executing inside a bulkhead.', named),
+    bulkheadQueued: gauge(ctx, N.bulkheadQueued, 'Calls waiting for a bulkhead slot.', named),
+    shedRequests: counter(ctx, N.shedRequests, 'Requests shed by load shedding, by reason.', reason),
+    degradedResponses: counter(ctx, N.degradedResponses, 'Responses served in a degraded mode, by reason.', reason),
+
+    cacheHits: counter(ctx, N.cacheHits, 'Cache lookups answered, by the tier that answered and lookup kind.', {
+      ...tier,
+      kind: CACHE_KINDS,
+    }),
+    cacheMisses: counter(ctx, N.cacheMisses, 'Cache lookups no tier could answer.', { kind: CACHE_KINDS }),
+    cacheErrors: counter(ctx, N.cacheErrors, 'Cache operations that failed, by tier.', tier),
+    cacheEntries: gauge(ctx, N.cacheEntries, 'Entries held per cache tier.', tier),
+    cacheEvictions: counter(ctx, N.cacheEvictions, 'Entries evicted per cache tier.', tier),
+    cacheLookupDuration: histogram(
+      ctx,
+      N.cacheLookupDuration,
+      'Cache lookup duration per tier in seconds.',
+      CACHE_LOOKUP_BUCKETS,
+      tier,
+    ),
+    semanticSimilarity: plainHistogram(
+      ctx,
+      N.semanticSimilarity,
+      'Cosine similarity of the best semantic-cache candidate.',
+      SIMILARITY_BUCKETS,
+    ),
+    semanticGuardRejections: counter(
+      ctx,
+      N.semanticGuardRejections,
+      'Semantic-cache candidates refused by a guard, by reason.',
+      reason,
+    ),
+    semanticShadowHits: plainCounter(ctx, N.semanticShadowHits, 'Semantic hits that shadow mode observed but did not serve.'),
+
+    rateLimitRequests: counter(ctx, N.rateLimitRequests, 'Rate limiter decisions by route class.', {
+      route_class: free,
+      outcome: RATE_LIMIT_OUTCOMES,
+    }),
+    rateLimitFallback: plainCounter(ctx, N.rateLimitFallback, 'Decisions taken by the local fallback limiter.'),
+
+    httpPoolConnections,
+    setPoolStats(name, stats) {
+      for (const state of POOL_STATES) {
+        const value = stats[state];
+        if (value !== undefined) httpPoolConnections.set({ provider: name, state }, value);
+      }
+    },
+
+    sloErrorBudgetRemaining: gauge(
+      ctx,
+      N.sloErrorBudgetRemaining,
+      'Fraction of the SLO error budget left in its window (<= 0 is exhausted).',
+      slo,
+    ),
+    sloBurnRate: gauge(
+      ctx,
+      N.sloBurnRate,
+      'Error budget burn rate per window (1 spends the budget exactly over the SLO window).',
+      { ...slo, window: BURN_WINDOWS },
+    ),
+    sloObjective: gauge(ctx, N.sloObjective, 'SLO objective as a ratio, e.g. 0.999.', slo),
+
+    ready,
+  };
+}
+
+function safeToken(value: string): string {
+  return SAFE_TOKEN.test(value) ? value : OTHER_LABEL_VALUE;
+}
