@@ -12,6 +12,9 @@ import { ExtractiveGenerator } from './providers/extractive/extractive-generator
 import { createEmbedder, createGenerator } from './providers/factory.js';
 import type { Generator } from './providers/generator.js';
 import { ProviderDispatchers } from './providers/http/dispatcher-pool.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { QueryCacheResult } from './observability/metric-names.js';
+import type { QueryDone } from './rag/query-service.js';
 import { IngestService, type IngestDocument, type IngestOutcome } from './rag/ingest-service.js';
 import { QueryService } from './rag/query-service.js';
 import { Retriever } from './rag/retriever.js';
@@ -21,6 +24,9 @@ import { Bm25Index } from './store/lexical/bm25-index.js';
 import { SqliteDocumentStore } from './store/sqlite/sqlite-store.js';
 import type { CollectionKey, CollectionRecord, DeleteDocumentResult } from './store/types.js';
 import { UsearchVectorIndex } from './store/vector/usearch-index.js';
+
+/** Reported in ragd_build_info; kept in step with package.json by test/unit/docs.test.ts. */
+export const RAGD_VERSION = '0.1.0';
 
 /** How long a provider probe result is reused by readiness checks, so probes never hammer a provider. */
 const PROBE_CACHE_MS = 5_000;
@@ -50,6 +56,7 @@ export class Runtime {
   readonly retriever: Retriever;
   readonly ingestService: IngestService;
   readonly query: QueryService;
+  readonly metrics: Metrics;
   shuttingDown = false;
   startup: StartupReport | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -59,6 +66,7 @@ export class Runtime {
     readonly config: Config,
     readonly log: Logger,
   ) {
+    this.metrics = createMetrics({ version: RAGD_VERSION });
     this.store = new SqliteDocumentStore({ path: join(config.dataDir, 'ragd.db'), synchronous: config.store.sqliteSynchronous });
     const factories: IndexFactories = {
       createVector: (dimensions) =>
@@ -99,9 +107,33 @@ export class Runtime {
     return c;
   }
 
-  ingest(key: CollectionKey, docs: IngestDocument[], signal: AbortSignal): Promise<IngestOutcome> {
+  async ingest(key: CollectionKey, docs: IngestDocument[], signal: AbortSignal): Promise<IngestOutcome> {
     if (this.shuttingDown) throw new RagdError('RAGD_ERR_SHUTTING_DOWN', 'server is shutting down; retry on another instance');
-    return this.ingestService.ingest(key, docs, signal);
+    const t0 = performance.now();
+    try {
+      const out = await this.ingestService.ingest(key, docs, signal);
+      this.metrics.ingestDocuments.inc(out.documents.filter((d) => !d.unchanged).length);
+      this.metrics.ingestChunks.inc(out.chunks);
+      this.metrics.ingestDuration.observe((performance.now() - t0) / 1000);
+      return out;
+    } catch (err) {
+      this.metrics.ingestFailures.inc({ reason: (err as { code?: string }).code?.replace(/^RAGD_ERR_/, '').toLowerCase() ?? 'internal' }, docs.length);
+      throw err;
+    }
+  }
+
+  /** Records a finished query in the metrics (stage latencies, outcome, degraded reasons). */
+  recordQuery(done: QueryDone, cache: QueryCacheResult): void {
+    const m = this.metrics;
+    const t = done.timings;
+    if (cache === 'miss' || cache === 'bypass') {
+      m.queryDuration.observe({ stage: 'embed' }, t.embedMs / 1000);
+      m.queryDuration.observe({ stage: 'search' }, t.searchMs / 1000);
+      m.queryDuration.observe({ stage: 'generate' }, t.generateMs / 1000);
+    }
+    m.queryDuration.observe({ stage: 'total' }, t.totalMs / 1000);
+    m.queries.inc({ mode: done.mode, cache, degraded: done.degraded });
+    for (const reason of done.reasons) m.degradedResponses.inc({ reason });
   }
 
   async deleteDocument(key: CollectionKey, id: string): Promise<DeleteDocumentResult | undefined> {
@@ -118,6 +150,7 @@ export class Runtime {
     deps.generator = { ...(await this.probe('generator', (signal) => this.generator.probe({ signal }))), provider: this.generator.kind };
     // Generation can degrade to extractive answers, so only the store and indexes gate readiness.
     const ready = !this.shuttingDown && deps.store.status === 'up' && deps.indexes.status === 'up';
+    this.metrics.ready.set(ready ? 1 : 0);
     return { ready, status: ready ? 'ready' : 'not_ready', shuttingDown: this.shuttingDown, dependencies: deps };
   }
 
@@ -148,6 +181,7 @@ export class Runtime {
     } finally {
       await this.store.close();
       await Promise.allSettled([this.embedder.close(), this.generator.close(), this.dispatchers.close()]);
+      this.metrics.close();
     }
   }
 }

@@ -10,6 +10,8 @@ import { registerJsonBodyParser } from './plugins/json-body.js';
 import { genRequestId, registerRequestContext } from './plugins/request-context.js';
 import { registerDocumentRoutes } from './routes/documents.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerMetricsRoute } from './routes/metrics.js';
+import { routeOf } from './plugins/request-context.js';
 import { registerQueryRoute } from './routes/query.js';
 import { registerSearchRoute } from './routes/search.js';
 import { validatorCompiler } from './validation.js';
@@ -34,7 +36,11 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     }
     return undefined;
   });
+  app.addHook('onResponse', async (request, reply) => {
+    rt.metrics.recordHttpRequest({ route: routeOf(request), method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+  });
   registerHealthRoutes(app, rt);
+  registerMetricsRoute(app, rt);
   registerDocumentRoutes(app, rt);
   registerSearchRoute(app, rt);
   registerQueryRoute(app, rt);

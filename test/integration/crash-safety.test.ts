@@ -58,7 +58,7 @@ function makeDoc(i: number) {
   return { id: `doc-${i}`, title: `Doc ${i}`, text: `${para}\n\n${para}\n\n${para}` };
 }
 
-test('acknowledged documents survive SIGKILL mid-ingestion; nothing half-ingested is visible', { timeout: 120_000 }, async () => {
+test('acknowledged documents survive SIGKILL mid-ingestion; nothing half-ingested is visible', { timeout: 120_000 }, async (t) => {
   const first = await startServer();
   const acked: number[] = [];
   const BATCH = 10;
@@ -112,6 +112,7 @@ test('acknowledged documents survive SIGKILL mid-ingestion; nothing half-ingeste
     cursor = page.body.nextCursor as string | undefined;
   } while (cursor);
   assert.ok(docs >= acked.length, `${docs} documents visible, ${acked.length} acknowledged`);
+  t.diagnostic(`acknowledged ${acked.length}, attempted ${next}, visible after restart ${docs}, chunks ${total}`);
   const crash = idx.collections.find((c) => c.name === 'crash')!;
   assert.equal(crash.chunks, total);
   assert.equal(crash.vector, total);

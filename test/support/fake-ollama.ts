@@ -73,7 +73,14 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
         const promptTokens = (body.messages ?? []).reduce((n, m) => n + countWords(m.content ?? ''), 0);
         const usage = { prompt_eval_count: promptTokens, eval_count: chunks.length };
         if (body.stream === false) {
-          sendJson(ctx.res, 200, { model, created_at, message: { role: 'assistant', content: answer }, done: true, done_reason: 'stop', ...usage });
+          sendJson(ctx.res, 200, {
+            model,
+            created_at,
+            message: { role: 'assistant', content: answer },
+            done: true,
+            done_reason: 'stop',
+            ...usage,
+          });
           return;
         }
         const line = (value: unknown): string => `${JSON.stringify(value)}\n`;
@@ -83,13 +90,30 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
           ctx,
           'application/x-ndjson',
           lines,
-          [line({ model, created_at, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1000, ...usage })],
+          [
+            line({
+              model,
+              created_at,
+              message: { role: 'assistant', content: '' },
+              done: true,
+              done_reason: 'stop',
+              total_duration: 1000,
+              ...usage,
+            }),
+          ],
           line({ error: 'model runner has unexpectedly stopped' }),
         );
       },
       'GET /api/tags': ({ res }) => {
         sendJson(res, 200, {
-          models: models.map((name) => ({ name, model: name, modified_at: new Date(0).toISOString(), size: 1, digest: 'sha256:0', details: {} })),
+          models: models.map((name) => ({
+            name,
+            model: name,
+            modified_at: new Date(0).toISOString(),
+            size: 1,
+            digest: 'sha256:0',
+            details: {},
+          })),
         });
       },
     },

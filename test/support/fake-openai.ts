@@ -53,11 +53,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const dims = options.dimensions ?? 16;
   const answer = options.answer ?? DEFAULT_FAKE_ANSWER;
   const models = options.models ?? ['text-embedding-3-small', 'gpt-4o-mini'];
-  const authorized = (auth: string | undefined): boolean =>
-    options.apiKey === undefined || auth === `Bearer ${options.apiKey}`;
+  const authorized = (auth: string | undefined): boolean => options.apiKey === undefined || auth === `Bearer ${options.apiKey}`;
   const rejectAuth = (res: Parameters<typeof sendJson>[0], auth: string | undefined): void => {
     const got = auth?.replace(/^Bearer\s+/i, '') ?? '';
-    sendJson(res, 401, errorBody(401, `Incorrect API key provided: ${got}. You can find your API key at https://platform.openai.com/account/api-keys.`));
+    sendJson(
+      res,
+      401,
+      errorBody(401, `Incorrect API key provided: ${got}. You can find your API key at https://platform.openai.com/account/api-keys.`),
+    );
   };
 
   const upstream = await startFakeUpstream({
@@ -80,7 +83,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       'POST /v1/chat/completions': async (ctx) => {
         const { req, res } = ctx;
         if (!authorized(req.headers.authorization)) return rejectAuth(res, req.headers.authorization);
-        const body = ctx.body as { model?: string; messages?: { content?: string }[]; stream?: boolean; stream_options?: { include_usage?: boolean } };
+        const body = ctx.body as {
+          model?: string;
+          messages?: { content?: string }[];
+          stream?: boolean;
+          stream_options?: { include_usage?: boolean };
+        };
         const model = body.model ?? 'gpt-4o-mini';
         const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, system_fingerprint: null };
         const chunks = answerChunks(answer);
@@ -106,7 +114,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         final.push('data: [DONE]\n\n');
         // +1 so cutStreamAfterChunks counts content chunks, not the opening role chunk.
         const shifted = { ...ctx, behavior: shift(ctx.behavior) };
-        await writeStream(shifted, 'text/event-stream', events, final, event({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } }));
+        await writeStream(
+          shifted,
+          'text/event-stream',
+          events,
+          final,
+          event({
+            error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null },
+          }),
+        );
       },
       'GET /v1/models': ({ req, res }) => {
         if (!authorized(req.headers.authorization)) return rejectAuth(res, req.headers.authorization);

@@ -15,6 +15,8 @@ export const DEFAULT_FAKE_ANSWER = 'The sources say the capital of France is Par
 export interface FakeBehavior {
   /** Delay before every response (faulty or not), ms. */
   latencyMs?: number;
+  /** Delay between streamed chunks, ms (time-to-first-token vs. streaming rate in benchmarks). */
+  chunkDelayMs?: number;
   /** Respond with this HTTP status and the format's error body. */
   failWith?: number;
   /** Only the first N matching requests get the fault; later ones succeed. Default: every one. */
@@ -234,6 +236,8 @@ export async function writeStream(
   for (const [i, chunk] of chunks.entries()) {
     if (cutAfter !== undefined && i >= cutAfter) break;
     if (res.destroyed) return;
+    if (i > 0 && behavior.chunkDelayMs !== undefined && behavior.chunkDelayMs > 0) await delay(behavior.chunkDelayMs, res);
+    if (res.destroyed) return;
     await write(res, chunk);
   }
   if (fault === 'cut') {
@@ -267,11 +271,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function delay(ms: number, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    res.once('close', () => {
+    const done = (): void => {
       clearTimeout(timer);
+      res.off('close', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
   });
 }
 

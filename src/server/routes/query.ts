@@ -38,8 +38,9 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
     };
     request.facts.collection = req.key.name;
     request.facts.cache = 'miss';
-    if (b.stream) return streamAnswer(request, reply, rt.query.run(req));
+    if (b.stream) return streamAnswer(request, reply, rt.query.run(req), rt);
     const res = await rt.query.answer(req);
+    rt.recordQuery(res, 'miss');
     if (res.degraded) {
       request.facts.degraded = res.reasons;
       reply.header('x-ragd-degraded', res.reasons.join(','));
@@ -58,7 +59,7 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
   });
 }
 
-async function streamAnswer(request: FastifyRequest, reply: FastifyReply, events: AsyncGenerator<QueryEvent>): Promise<FastifyReply> {
+async function streamAnswer(request: FastifyRequest, reply: FastifyReply, events: AsyncGenerator<QueryEvent>, rt: Runtime): Promise<FastifyReply> {
   // Pull the first event before committing to a 200 stream, so early failures (unknown collection,
   // embedder mismatch) are ordinary problem+json responses with the right status.
   const first = await events.next();
@@ -74,6 +75,7 @@ async function streamAnswer(request: FastifyRequest, reply: FastifyReply, events
       else if (ev.type === 'citations') await sse.send('citations', { citations: ev.citations });
       else {
         if (ev.done.degraded) request.facts.degraded = ev.done.reasons;
+        rt.recordQuery(ev.done, 'miss');
         await sse.send('done', {
           mode: ev.done.mode,
           model: ev.done.model,

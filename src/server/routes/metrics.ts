@@ -1,0 +1,19 @@
+/** GET /metrics: Prometheus text exposition of ragd's registry (pool gauges refreshed per scrape). */
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../runtime.js';
+import '../schemas.js';
+
+export function registerMetricsRoute(app: FastifyInstance, rt: Runtime): void {
+  app.get('/metrics', { schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+    for (const row of rt.dispatchers.stats()) rt.metrics.setPoolStats(providerOf(rt, row.origin), row);
+    const { contentType, body } = await rt.metrics.exposition();
+    return reply.type(contentType).send(body);
+  });
+}
+
+/** Pool gauges are labelled by provider kind (bounded), not by origin URL. */
+function providerOf(rt: Runtime, origin: string): string {
+  if (origin === new URL(rt.config.ollama.url).origin) return 'ollama';
+  if (origin === new URL(rt.config.openai.baseUrl).origin) return 'openai';
+  return 'other';
+}
