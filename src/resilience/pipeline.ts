@@ -178,7 +178,9 @@ export class Pipeline {
         } catch (raw) {
           const err = signal.aborted ? abortReasonToError(signal.reason) : raw;
           sourceDone = !signal.aborted;
-          if (classifyOutcome(err) === 'failure') {
+          // Only the source's own errors count: a stream cut by our deadline or the caller was
+          // still delivering, and a stalled source trips its provider's read timeout instead.
+          if (!signal.aborted && classifyOutcome(err) === 'failure') {
             opened.permit.lateFailure();
             this.emitFailure(attempts, err);
           }

@@ -97,6 +97,7 @@ describe('Pipeline.executeStream', () => {
     const result = await p;
     assert.deepEqual(result.items, ['a']);
     assert.equal(code(result.error), 'RAGD_ERR_TIMEOUT');
+    assert.equal(pipeline.breaker.snapshot().totals.failures, 0, 'a stream cut by the deadline was still answering');
   });
 
   test('an empty stream ends cleanly; an open breaker rejects on the first next()', async () => {

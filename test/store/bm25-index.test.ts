@@ -196,7 +196,7 @@ describe('Bm25Index removal', () => {
       fc.record({ kind: fc.constant('remove' as const), label: fc.integer({ min: 0, max: 15 }) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), fc.array(fc.constantFrom(...vocab), { minLength: 1, maxLength: 3 }), (ops, queryWords) => {
+      fc.property(fc.array(op, { maxLength: 40 }), fc.array(fc.constantFrom(...vocab), { minLength: 1, maxLength: 3 }), fc.uniqueArray(fc.integer({ min: 0, max: 20 })), (ops, queryWords, allowed) => {
         const index = new Bm25Index();
         const docs = new Map<number, string>();
         for (const o of ops) {
@@ -214,6 +214,12 @@ describe('Bm25Index removal', () => {
         const hits = index.search(query, 100);
         assert.equal(hits.length, expected.size);
         for (const hit of hits) close(hit.score, expected.get(hit.label)!, 1e-4);
+        // Small allow sets take the slot-mask path, large ones the late filter: both must agree.
+        const allow = new Set(allowed);
+        sameHits(
+          index.search(query, 100, { allow }),
+          hits.filter((h) => allow.has(h.label)),
+        );
       }),
       { numRuns: 200 },
     );

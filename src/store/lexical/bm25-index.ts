@@ -56,6 +56,9 @@ export class Bm25Index implements LexicalIndex {
   // Search scratch, reused so a query allocates nothing proportional to the collection.
   private acc = new Float32Array(0);
   private touched = new Uint32Array(0);
+  /** Allowed slots of the current search carry the current generation, so the mask never needs clearing. */
+  private mask = new Uint8Array(0);
+  private maskGeneration = 0;
   private readonly cursor = newCursor();
 
   /** @throws RAGD_ERR_CONFIG when k1 < 0 or b is outside [0, 1]. */
@@ -124,15 +127,21 @@ export class Bm25Index implements LexicalIndex {
     if (dead >= COMPACT_MIN_DEAD && dead > COMPACT_DEAD_FRACTION * this.slots) this.compact();
   }
 
-  /** Up to `k` labels by BM25 score, best first; ties go to the smaller label. */
+  /**
+   * Up to `k` labels by BM25 score, best first; ties go to the smaller label. With `allow`, only those
+   * labels are scored (scores are unchanged: N, avgdl and df always describe the whole collection).
+   */
   search(query: string, k: number, options: LexicalSearchOptions = {}): LexicalHit[] {
     const wanted = Math.floor(k);
     const { allow } = options;
     if (wanted <= 0 || this.liveDocs === 0 || allow?.size === 0) return [];
     const weights = new Map<number, number>();
+    let postings = 0;
     for (const term of terms(query)) {
       const id = this.dict.get(term);
-      if (id !== undefined) weights.set(id, (weights.get(id) ?? 0) + 1);
+      if (id === undefined) continue;
+      if (!weights.has(id)) postings += this.pool.count(id);
+      weights.set(id, (weights.get(id) ?? 0) + 1);
     }
     if (weights.size === 0) return [];
 
@@ -140,22 +149,33 @@ export class Bm25Index implements LexicalIndex {
       this.acc = new Float32Array(this.live.length);
       this.touched = new Uint32Array(this.live.length);
     }
-    const { acc, touched, live, lengths, cursor, pool, k1, b } = this;
+    // Postings pass a gate: gate[slot] === open. Unfiltered, the gate is liveness. A filter smaller
+    // than the postings to scan becomes a slot mask (cheaper than a Set lookup per posting);
+    // a larger one is checked per candidate at the end.
+    let gate = this.live;
+    let open = 1;
+    let lateFilter = allow;
+    if (allow !== undefined && allow.size < postings) {
+      open = this.markAllowed(allow);
+      gate = this.mask;
+      lateFilter = undefined;
+    }
+    const { acc, touched, lengths, cursor, pool, k1, b } = this;
     const n = this.liveDocs;
     const invAvgdl = this.totalLength > 0 ? n / this.totalLength : 0;
     const hasDead = this.slots > n;
+    const lenA = k1 * (1 - b);
+    const lenB = k1 * b * invAvgdl;
     let touchedCount = 0;
     for (const [id, qtf] of weights) {
       const df = hasDead ? this.liveCount(id) : pool.count(id);
       if (df === 0) continue;
       const weight = qtf * Math.log(1 + (n - df + 0.5) / (df + 0.5)) * (k1 + 1);
-      const lenA = k1 * (1 - b);
-      const lenB = k1 * b * invAvgdl;
       for (let ok = pool.open(id, cursor); ok; ok = pool.advance(id, cursor)) {
-        const { slots, tfs, end } = cursor;
-        for (let i = cursor.start; i < end; i++) {
+        const { slots, tfs, start, end } = cursor;
+        for (let i = start; i < end; i++) {
           const slot = slots[i]!;
-          if (live[slot] === 0) continue;
+          if (gate[slot] !== open) continue;
           const tf = tfs[i]!;
           if (acc[slot] === 0) touched[touchedCount++] = slot;
           acc[slot] = acc[slot]! + (weight * tf) / (tf + lenA + lenB * lengths[slot]!);
@@ -167,7 +187,7 @@ export class Bm25Index implements LexicalIndex {
     for (let i = 0; i < touchedCount; i++) {
       const slot = touched[i]!;
       const label = this.labels[slot]!;
-      if (allow === undefined || allow.has(label)) top.push(label, acc[slot]!);
+      if (lateFilter === undefined || lateFilter.has(label)) top.push(label, acc[slot]!);
       acc[slot] = 0;
     }
     return top.drain().map(({ id, score }) => ({ label: id, score }));
@@ -191,11 +211,15 @@ export class Bm25Index implements LexicalIndex {
     this.totalLength = 0;
     this.acc = new Float32Array(0);
     this.touched = new Uint32Array(0);
+    this.mask = new Uint8Array(0);
+    this.maskGeneration = 0;
   }
 
   /** Memory held by the index's arrays (the dictionary's strings and maps are not counted). */
   arrayBytes(): number {
-    return this.pool.bytes() + this.labels.byteLength + this.lengths.byteLength + this.live.byteLength + this.acc.byteLength + this.touched.byteLength;
+    return (
+      this.pool.bytes() + this.labels.byteLength + this.lengths.byteLength + this.live.byteLength + this.acc.byteLength + this.touched.byteLength + this.mask.byteLength
+    );
   }
 
   private newSlot(label: number, length: number): number {
@@ -212,54 +236,92 @@ export class Bm25Index implements LexicalIndex {
     return slot;
   }
 
+  /** Marks the live slots of `allow` in the mask; returns the generation that means "allowed". */
+  private markAllowed(allow: Set<number>): number {
+    if (this.mask.length < this.live.length) {
+      this.mask = new Uint8Array(this.live.length);
+      this.maskGeneration = 0;
+    }
+    if (this.maskGeneration === 255) {
+      this.mask.fill(0);
+      this.maskGeneration = 0;
+    }
+    const generation = ++this.maskGeneration;
+    for (const label of allow) {
+      const slot = this.slotOf.get(label);
+      if (slot !== undefined) this.mask[slot] = generation;
+    }
+    return generation;
+  }
+
   /** Postings of `termId` that belong to live documents (its exact document frequency). */
   private liveCount(termId: number): number {
     const { cursor, live, pool } = this;
     let df = 0;
     for (let ok = pool.open(termId, cursor); ok; ok = pool.advance(termId, cursor)) {
-      for (let i = cursor.start; i < cursor.end; i++) df += live[cursor.slots[i]!]!;
+      const { slots, start, end } = cursor;
+      for (let i = start; i < end; i++) df += live[slots[i]!]!;
     }
     return df;
   }
 
-  /** The live documents and postings, slots renumbered densely and empty terms dropped. */
+  /** The live documents and postings, slots renumbered densely and empty terms dropped. One pass. */
   private liveData(): Bm25SnapshotData {
-    const newSlot = new Int32Array(this.slots).fill(-1);
-    const labels = new Float64Array(this.liveDocs);
-    const lengths = new Uint32Array(this.liveDocs);
-    let docs = 0;
-    for (let s = 0; s < this.slots; s++) {
-      if (this.live[s] === 0) continue;
-      newSlot[s] = docs;
-      labels[docs] = this.labels[s]!;
-      lengths[docs] = this.lengths[s]!;
-      docs++;
-    }
-    const vocabulary: string[] = [];
-    const postingCounts: number[] = [];
-    let total = 0;
-    for (const [term, id] of this.dict) {
-      const df = this.liveCount(id);
-      if (df === 0) continue;
-      vocabulary.push(term);
-      postingCounts.push(df);
-      total += df;
-    }
-    const slots = new Uint32Array(total);
-    const tfs = new Uint16Array(total);
-    let at = 0;
     const { cursor, pool } = this;
-    for (const id of this.dict.values()) {
-      for (let ok = pool.open(id, cursor); ok; ok = pool.advance(id, cursor)) {
-        for (let i = cursor.start; i < cursor.end; i++) {
-          const mapped = newSlot[cursor.slots[i]!]!;
-          if (mapped < 0) continue;
-          slots[at] = mapped;
-          tfs[at++] = cursor.tfs[i]!;
-        }
+    const dense = this.slots === this.liveDocs;
+    let labels: Float64Array;
+    let lengths: Uint32Array;
+    let newSlot = new Int32Array(0);
+    if (dense) {
+      labels = this.labels.slice(0, this.slots);
+      lengths = this.lengths.slice(0, this.slots);
+    } else {
+      newSlot = new Int32Array(this.slots).fill(-1);
+      labels = new Float64Array(this.liveDocs);
+      lengths = new Uint32Array(this.liveDocs);
+      let docs = 0;
+      for (let s = 0; s < this.slots; s++) {
+        if (this.live[s] === 0) continue;
+        newSlot[s] = docs;
+        labels[docs] = this.labels[s]!;
+        lengths[docs++] = this.lengths[s]!;
       }
     }
-    return { labels, lengths, vocabulary, postingCounts: Uint32Array.from(postingCounts), slots, tfs };
+    let capacity = 0;
+    for (let id = 0; id < pool.termCount; id++) capacity += pool.count(id);
+    const slots = new Uint32Array(capacity);
+    const tfs = new Uint16Array(capacity);
+    const vocabulary: string[] = [];
+    const postingCounts = new Uint32Array(this.dict.size);
+    let at = 0;
+    // Map iteration follows insertion order, which is term-id order.
+    for (const [term, id] of this.dict) {
+      const first = at;
+      for (let ok = pool.open(id, cursor); ok; ok = pool.advance(id, cursor)) {
+        const { slots: from, tfs: fromTf, start, end } = cursor;
+        if (dense) {
+          slots.set(from.subarray(start, end), at);
+          tfs.set(fromTf.subarray(start, end), at);
+          at += end - start;
+          continue;
+        }
+        for (let i = start; i < end; i++) {
+          const mapped = newSlot[from[i]!]!;
+          if (mapped < 0) continue;
+          slots[at] = mapped;
+          tfs[at++] = fromTf[i]!;
+        }
+      }
+      if (at > first) postingCounts[vocabulary.push(term) - 1] = at - first;
+    }
+    return {
+      labels,
+      lengths,
+      vocabulary,
+      postingCounts: postingCounts.subarray(0, vocabulary.length),
+      slots: slots.subarray(0, at),
+      tfs: tfs.subarray(0, at),
+    };
   }
 
   /** Replaces the whole state with `data` (dense slots, no tombstones). */
