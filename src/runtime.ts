@@ -9,7 +9,13 @@ import type { Config } from './config/config.js';
 import { RagdError } from './errors/ragd-error.js';
 import type { Embedder } from './providers/embedder.js';
 import { ExtractiveGenerator } from './providers/extractive/extractive-generator.js';
-import { createEmbedder, createGenerator } from './providers/factory.js';
+import { createEmbedder, createGeneratorChain } from './providers/factory.js';
+import { ResilientEmbedder } from './providers/resilient-embedder.js';
+import { ResilientGenerator } from './providers/resilient-generator.js';
+import { FaultInjector } from './resilience/fault-injection.js';
+import { ResilienceRegistry } from './resilience/registry.js';
+import type { ResilienceConfig } from './resilience/policy.js';
+import { subscribeResilienceTelemetry } from './observability/resilience-telemetry.js';
 import type { Generator } from './providers/generator.js';
 import { ProviderDispatchers } from './providers/http/dispatcher-pool.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -57,6 +63,7 @@ export class Runtime {
   readonly ingestService: IngestService;
   readonly query: QueryService;
   readonly metrics: Metrics;
+  readonly resilience: ResilienceRegistry;
   shuttingDown = false;
   startup: StartupReport | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -83,10 +90,18 @@ export class Runtime {
       connectTimeoutMs: config.http.connectTimeoutMs,
       readTimeoutMs: config.http.readTimeoutMs,
     });
-    this.embedder = createEmbedder(config, this.dispatchers);
-    this.generator = createGenerator(config, this.dispatchers);
-    const fallback = this.generator.kind === 'extractive' ? this.generator : new ExtractiveGenerator();
-    this.retriever = new Retriever(this.store, this.indexes, this.embedder, config.retrieval.rrfK);
+    this.resilience = new ResilienceRegistry({
+      config: resilienceConfig(config),
+      faults: new FaultInjector({ enabled: config.resilience.faultInjection }),
+      preload: ['embedding', 'vector_search', `generation:${config.generator.kind}`],
+    });
+    subscribeResilienceTelemetry(this.resilience, this.metrics, log.child({ component: 'resilience' }));
+    this.embedder = new ResilientEmbedder(createEmbedder(config, this.dispatchers), this.resilience.get('embedding'));
+    const chain = createGeneratorChain(config, this.dispatchers);
+    this.generator = chain.length === 1 && chain[0]!.kind === 'extractive' ? chain[0]! : new ResilientGenerator(chain, this.resilience);
+    // The last resort when every generator fails before its first token: answer extractively.
+    const fallback = chain[0]!.kind === 'extractive' ? chain[0]! : new ExtractiveGenerator();
+    this.retriever = new Retriever(this.store, this.indexes, this.embedder, config.retrieval.rrfK, this.resilience.get('vector_search'));
     this.ingestService = new IngestService(this.store, this.indexes, this.embedder, config.chunking);
     this.query = new QueryService(this.store, this.retriever, this.generator, fallback);
   }
@@ -184,6 +199,21 @@ export class Runtime {
       this.metrics.close();
     }
   }
+}
+
+/** Resilience policy from the RAGD_* settings, with RAGD_RESILIENCE per-dependency overrides on top. */
+export function resilienceConfig(config: Config): ResilienceConfig {
+  const r = config.resilience;
+  return {
+    defaults: {
+      timeoutMs: config.server.requestTimeoutMs,
+      breaker: r.breaker,
+      retry: { maxAttempts: r.retry.maxAttempts, baseDelayMs: r.retry.baseDelayMs, maxDelayMs: r.retry.maxDelayMs },
+      retryBudget: { ratio: r.retry.budgetRatio },
+      bulkhead: r.bulkhead,
+    },
+    dependencies: r.overrides as ResilienceConfig['dependencies'],
+  };
 }
 
 async function timed(fn: () => Promise<void>): Promise<DependencyStatus> {

@@ -14,5 +14,16 @@ export interface Config {
   ollama: { url: string };
   openai: { baseUrl: string; apiKey: string | undefined };
   retrieval: { searchTopK: number; queryTopK: number; rrfK: number };
+  resilience: {
+    generatorFallback: { kind: GeneratorKind; model: string }[];
+    breaker: { failureThreshold: number; openMs: number; successThreshold: number; halfOpenMaxTrials: number };
+    retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetRatio: number };
+    bulkhead: { maxConcurrent: number; maxQueue: number };
+    /** Per-dependency overrides (RAGD_RESILIENCE), validated when the registry is built. */
+    overrides: Record<string, unknown>;
+    faultInjection: boolean;
+  };
+  shedding: { maxInFlight: number; maxEventLoopDelayMs: number };
+  shutdownGraceMs: number;
   http: { connections: number; connectionsPerHost: number; connectTimeoutMs: number; readTimeoutMs: number };
 }

@@ -72,3 +72,10 @@ export const DEFAULT_HTTP_CONNECTIONS_PER_HOST = 20;
 export const DEFAULT_HTTP_CONNECT_TIMEOUT_MS = 10_000;
 /** RAGD_HTTP_READ_TIMEOUT_MS: longest silence between bytes from a provider (headers or body). */
 export const DEFAULT_HTTP_READ_TIMEOUT_MS = 30_000;
+
+/** RAGD_SHED_MAX_IN_FLIGHT: requests being served at once before new ones get 503; on 2 cores, more only adds queueing delay. */
+export const DEFAULT_SHED_MAX_IN_FLIGHT = 512;
+/** RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: event-loop delay (p99 over the last second) past which new requests are shed; beyond it every request is already late. */
+export const DEFAULT_SHED_MAX_EVENT_LOOP_DELAY_MS = 250;
+/** RAGD_SHUTDOWN_GRACE_MS: in-flight requests get this long to finish after SIGTERM (Kubernetes gives 30 s before SIGKILL). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;

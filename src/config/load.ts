@@ -68,6 +68,14 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Record<st
   return values;
 }
 
+function parseGeneratorList(value: string | undefined): { kind: Config['generator']['kind']; model: string }[] {
+  if (!value) return [];
+  return value.split(',').map((item) => {
+    const [kind, ...rest] = item.trim().split(':') as [Config['generator']['kind'], ...string[]];
+    return { kind, model: rest.length ? rest.join(':') : DEFAULT_GENERATE_MODELS[kind] };
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const v = resolveSettings(env);
   const embedKind = v.RAGD_EMBEDDER as Config['embedder']['kind'];
@@ -110,6 +118,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryTopK: v.RAGD_QUERY_TOP_K as number,
       rrfK: v.RAGD_RRF_K as number,
     },
+    resilience: {
+      generatorFallback: parseGeneratorList(v.RAGD_GENERATOR_FALLBACK as string | undefined),
+      breaker: {
+        failureThreshold: v.RAGD_BREAKER_FAILURE_THRESHOLD as number,
+        openMs: v.RAGD_BREAKER_OPEN_MS as number,
+        successThreshold: v.RAGD_BREAKER_SUCCESS_THRESHOLD as number,
+        halfOpenMaxTrials: v.RAGD_BREAKER_HALF_OPEN_MAX_TRIALS as number,
+      },
+      retry: {
+        maxAttempts: v.RAGD_RETRY_MAX_ATTEMPTS as number,
+        baseDelayMs: v.RAGD_RETRY_BASE_DELAY_MS as number,
+        maxDelayMs: v.RAGD_RETRY_MAX_DELAY_MS as number,
+        budgetRatio: v.RAGD_RETRY_BUDGET_RATIO as number,
+      },
+      bulkhead: { maxConcurrent: v.RAGD_BULKHEAD_MAX_CONCURRENT as number, maxQueue: v.RAGD_BULKHEAD_MAX_QUEUE as number },
+      overrides: (v.RAGD_RESILIENCE as Record<string, unknown> | undefined) ?? {},
+      faultInjection: v.RAGD_FAULT_INJECTION as boolean,
+    },
+    shedding: { maxInFlight: v.RAGD_SHED_MAX_IN_FLIGHT as number, maxEventLoopDelayMs: v.RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS as number },
+    shutdownGraceMs: v.RAGD_SHUTDOWN_GRACE_MS as number,
     http: {
       connections: v.RAGD_HTTP_CONNECTIONS as number,
       connectionsPerHost: v.RAGD_HTTP_CONNECTIONS_PER_HOST as number,

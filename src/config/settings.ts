@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import * as D from './defaults.js';
+import * as R from '../resilience/defaults.js';
 
 export interface Setting {
   env: string;
@@ -19,6 +20,20 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const url = z.string().url();
+/** `kind[:model],kind[:model]` lists, e.g. `openai:gpt-4o-mini,ollama`. */
+const generatorList = z
+  .string()
+  .regex(/^\s*(extractive|ollama|openai)(:[^,\s]+)?\s*(,\s*(extractive|ollama|openai)(:[^,\s]+)?\s*)*$/, 'expected kind[:model] items separated by commas, kinds extractive|ollama|openai');
+const jsonObject = z.string().transform((v, ctx) => {
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected a JSON object' });
+  return z.NEVER;
+});
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'on' || v === 'yes');
@@ -59,6 +74,22 @@ export const SETTINGS = [
   s('RAGD_HTTP_CONNECTIONS_PER_HOST', positiveInt, D.DEFAULT_HTTP_CONNECTIONS_PER_HOST, 'Outbound connections per provider origin.'),
   s('RAGD_HTTP_CONNECT_TIMEOUT_MS', positiveInt, D.DEFAULT_HTTP_CONNECT_TIMEOUT_MS, 'Provider connect timeout.'),
   s('RAGD_HTTP_READ_TIMEOUT_MS', positiveInt, D.DEFAULT_HTTP_READ_TIMEOUT_MS, 'Provider read timeout (headers and between body chunks).'),
+  s('RAGD_GENERATOR_FALLBACK', generatorList, undefined, 'Generators tried in order when RAGD_GENERATOR fails before its first token, as kind[:model] items, e.g. openai:gpt-4o-mini.'),
+  s('RAGD_BREAKER_FAILURE_THRESHOLD', z.coerce.number().int().min(1).max(1000), R.DEFAULT_BREAKER_FAILURE_THRESHOLD, 'Consecutive failures that open a dependency\'s circuit breaker.'),
+  s('RAGD_BREAKER_OPEN_MS', z.coerce.number().int().min(100), R.DEFAULT_BREAKER_OPEN_MS, 'How long an open breaker rejects calls before letting a trial through.'),
+  s('RAGD_BREAKER_SUCCESS_THRESHOLD', z.coerce.number().int().min(1).max(100), R.DEFAULT_BREAKER_SUCCESS_THRESHOLD, 'Consecutive half-open successes that close the breaker.'),
+  s('RAGD_BREAKER_HALF_OPEN_MAX_TRIALS', z.coerce.number().int().min(1).max(100), R.DEFAULT_BREAKER_HALF_OPEN_MAX_TRIALS, 'Trial calls allowed at once while half-open.'),
+  s('RAGD_RETRY_MAX_ATTEMPTS', z.coerce.number().int().min(1).max(10), R.DEFAULT_RETRY_MAX_ATTEMPTS, 'Attempts per call, the first included (retries use full-jitter backoff).'),
+  s('RAGD_RETRY_BASE_DELAY_MS', z.coerce.number().int().min(1), R.DEFAULT_RETRY_BASE_DELAY_MS, 'Backoff base delay.'),
+  s('RAGD_RETRY_MAX_DELAY_MS', z.coerce.number().int().min(1), R.DEFAULT_RETRY_MAX_DELAY_MS, 'Backoff cap.'),
+  s('RAGD_RETRY_BUDGET_RATIO', z.coerce.number().min(0).max(1), R.DEFAULT_RETRY_BUDGET_RATIO, 'Retries allowed as a fraction of calls (over 10 s), so retries cannot amplify an outage.'),
+  s('RAGD_BULKHEAD_MAX_CONCURRENT', z.coerce.number().int().min(1).max(10000), R.DEFAULT_BULKHEAD_MAX_CONCURRENT, 'Concurrent calls per dependency.'),
+  s('RAGD_BULKHEAD_MAX_QUEUE', z.coerce.number().int().min(0).max(100000), R.DEFAULT_BULKHEAD_MAX_QUEUE, 'Calls waiting per dependency before failing fast.'),
+  s('RAGD_RESILIENCE', jsonObject, undefined, 'JSON per-dependency overrides, e.g. {"generation:ollama":{"breaker":{"openMs":30000}}} (see docs/resilience.md).'),
+  s('RAGD_FAULT_INJECTION', bool, false, 'Enable the admin fault-injection API (chaos tests, game days). Never on in production.'),
+  s('RAGD_SHED_MAX_IN_FLIGHT', positiveInt, D.DEFAULT_SHED_MAX_IN_FLIGHT, 'Requests in flight past which new ones get 503 + Retry-After.'),
+  s('RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS', positiveInt, D.DEFAULT_SHED_MAX_EVENT_LOOP_DELAY_MS, 'Event-loop delay past which new requests get 503 + Retry-After.'),
+  s('RAGD_SHUTDOWN_GRACE_MS', nonNegativeInt, D.DEFAULT_SHUTDOWN_GRACE_MS, 'Time in-flight requests get to finish after SIGTERM/SIGINT.'),
   s('RAGD_PRETTY_LOGS', bool, undefined, 'Force pretty (true) or JSON (false) logs; default: pretty only when stdout is a terminal.'),
 ] as const satisfies readonly Setting[];
 

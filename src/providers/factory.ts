@@ -28,8 +28,14 @@ export function createEmbedder(config: Config, dispatchers: ProviderDispatchers)
   }
 }
 
-export function createGenerator(config: Config, dispatchers: ProviderDispatchers): Generator {
-  const g = config.generator;
+/** The configured generator followed by its fallbacks (RAGD_GENERATOR_FALLBACK), in order. */
+export function createGeneratorChain(config: Config, dispatchers: ProviderDispatchers): Generator[] {
+  const chain = [{ kind: config.generator.kind, model: config.generator.model }, ...config.resilience.generatorFallback];
+  return chain.map((g) => createGenerator(config, dispatchers, g));
+}
+
+export function createGenerator(config: Config, dispatchers: ProviderDispatchers, which = { kind: config.generator.kind, model: config.generator.model }): Generator {
+  const g = { ...config.generator, ...which };
   switch (g.kind) {
     case 'extractive':
       return new ExtractiveGenerator();

@@ -30,7 +30,9 @@ export interface GenerateRequest {
 
 export type GenerateEvent =
   | { type: 'delta'; text: string }
-  | { type: 'usage'; promptTokens: number; completionTokens: number };
+  | { type: 'usage'; promptTokens: number; completionTokens: number }
+  /** Which model is answering, when a wrapper chose among several (sent before the first delta). */
+  | { type: 'model'; provider: string; model: string };
 
 export interface Generator {
   readonly kind: GeneratorKind;
@@ -51,7 +53,7 @@ export async function generateText(
   let completionTokens: number | undefined;
   for await (const ev of generator.stream(request, options)) {
     if (ev.type === 'delta') text += ev.text;
-    else {
+    else if (ev.type === 'usage') {
       promptTokens = ev.promptTokens;
       completionTokens = ev.completionTokens;
     }

@@ -6,6 +6,7 @@
  */
 import { RagdError, isRagdError } from '../errors/ragd-error.js';
 import type { Embedder } from '../providers/embedder.js';
+import type { Pipeline } from '../resilience/pipeline.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { IndexManager } from '../store/index-manager.js';
 import type { CollectionRecord, Metadata } from '../store/types.js';
@@ -42,6 +43,8 @@ export class Retriever {
     private readonly indexes: IndexManager,
     private readonly embedder: Embedder,
     private readonly rrfK: number,
+    /** The `vector_search` resilience pipeline: breaker + fault injection around the ANN index. */
+    private readonly vectorPipeline?: Pipeline,
   ) {}
 
   async retrieve(collection: CollectionRecord, query: string, options: RetrieveOptions): Promise<RetrieveResult> {
@@ -81,14 +84,21 @@ export class Retriever {
     let ranked: { label: number; score: number }[] = [];
     if (idx && !(allow && allow.size === 0)) {
       const opts = allow ? { allow } : {};
-      if (mode === 'lexical') ranked = idx.lexical.search(query, options.topK, opts);
-      else if (mode === 'vector') ranked = idx.vector.search(queryVector!, options.topK, opts);
-      else {
-        const depth = Math.max(HYBRID_CANDIDATES_MIN, options.topK * HYBRID_CANDIDATES_FACTOR);
-        const v = idx.vector.search(queryVector!, depth, opts);
-        const l = idx.lexical.search(query, depth, opts);
-        ranked = reciprocalRankFusion([v, l], this.rrfK, options.topK);
+      const depth = mode === 'hybrid' ? Math.max(HYBRID_CANDIDATES_MIN, options.topK * HYBRID_CANDIDATES_FACTOR) : options.topK;
+      let vectorHits: { label: number; score: number }[] | undefined;
+      if (mode !== 'lexical') {
+        try {
+          vectorHits = await this.vectorSearch(() => idx.vector.search(queryVector!, depth, opts), options);
+        } catch (err) {
+          // Any failure of the vector index (not of the request itself) degrades to lexical.
+          if (isRagdError(err) && (err.code === 'RAGD_ERR_CLIENT_CLOSED' || err.code === 'RAGD_ERR_VALIDATION')) throw err;
+          degraded.push('vector_index_unavailable');
+          mode = 'lexical';
+        }
       }
+      if (mode === 'vector') ranked = vectorHits!;
+      else if (mode === 'lexical') ranked = idx.lexical.search(query, options.topK, opts);
+      else ranked = reciprocalRankFusion([vectorHits!, idx.lexical.search(query, depth, opts)], this.rrfK, options.topK);
     }
     const chunks = await this.store.getChunks(ranked.map((r) => r.label));
     const byLabel = new Map(chunks.map((c) => [c.label, c]));
@@ -100,6 +110,11 @@ export class Retriever {
     }
     const searchMs = performance.now() - t1;
     return { hits, mode, embedMs, searchMs, degraded, ...(queryVector ? { queryVector } : {}) };
+  }
+
+  private vectorSearch<T>(fn: () => T, options: RetrieveOptions): Promise<T> {
+    if (!this.vectorPipeline) return Promise.resolve(fn());
+    return this.vectorPipeline.execute(async () => fn(), { signal: options.signal, deadline: options.deadline, idempotent: false });
   }
 
   private checkEmbedder(c: CollectionRecord): void {

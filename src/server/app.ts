@@ -2,7 +2,7 @@
  * The HTTP application: Fastify with ragd's body parser, validators, request context, error
  * rendering and routes. Built from a started Runtime; `listen` is the caller's business (serve.ts).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { RagdError } from '../errors/ragd-error.js';
 import type { Runtime } from '../runtime.js';
 import { registerErrorHandling, sendProblem } from './plugins/error-handler.js';
@@ -11,15 +11,25 @@ import { genRequestId, registerRequestContext } from './plugins/request-context.
 import { registerDocumentRoutes } from './routes/documents.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
+import { registerResilienceRoutes } from './routes/resilience.js';
+import { registerLoadShedding } from './plugins/load-shedding.js';
 import { routeOf } from './plugins/request-context.js';
 import { registerQueryRoute } from './routes/query.js';
 import { registerSearchRoute } from './routes/search.js';
 import { validatorCompiler } from './validation.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Requests currently being served (for graceful shutdown's drain). */
+    inFlight: () => number;
+  }
+}
+
 export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: rt.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request is written by request-context.ts instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: genRequestId,
     bodyLimit: rt.config.server.bodyLimitBytes,
     // Shutdown is handled in onRequest below so the 503 is problem+json like every other error.
@@ -36,11 +46,14 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     }
     return undefined;
   });
+  const inFlight = registerLoadShedding(app, { ...rt.config.shedding, metrics: rt.metrics });
+  app.decorate('inFlight', inFlight);
   app.addHook('onResponse', async (request, reply) => {
     rt.metrics.recordHttpRequest({ route: routeOf(request), method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
   });
   registerHealthRoutes(app, rt);
   registerMetricsRoute(app, rt);
+  registerResilienceRoutes(app, rt);
   registerDocumentRoutes(app, rt);
   registerSearchRoute(app, rt);
   registerQueryRoute(app, rt);

@@ -10,8 +10,9 @@ import type { Config } from '../config/config.js';
 import { Runtime } from '../runtime.js';
 import { buildApp } from './app.js';
 
-/** Longest in-flight requests may run after a shutdown signal before connections are closed. */
-export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** How often the drain checks whether in-flight requests have finished. */
+const DRAIN_POLL_MS = 25;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -35,11 +36,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Drain: readiness is now false and new requests get 503 while in-flight ones finish.
       runtime.shuttingDown = true;
+      const drainUntil = Date.now() + config.shutdownGraceMs;
+      while (app.inFlight() > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
       const timer = setTimeout(() => {
-        log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'grace period over; closing remaining connections');
+        log.warn({ graceMs: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
         app.server.closeAllConnections();
-      }, SHUTDOWN_GRACE_MS);
+      }, config.shutdownGraceMs);
       timer.unref();
       try {
         await app.close();

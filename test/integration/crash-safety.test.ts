@@ -4,15 +4,14 @@
  * half-ingested is visible, and the indexes agree with the store.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
+import { startChildServer } from '../support/child-server.js';
 import { call } from '../support/test-server.js';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'ragd-crash-'));
 const children: ChildProcess[] = [];
 
@@ -21,23 +20,10 @@ after(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
-    env: { ...process.env, RAGD_PORT: '0', RAGD_DATA_DIR: dataDir, RAGD_LOG_LEVEL: 'info', RAGD_PRETTY_LOGS: 'false', RAGD_SQLITE_SYNCHRONOUS: 'full' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      try {
-        const rec = JSON.parse(line) as { msg?: string; url?: string };
-        if (rec.msg === 'ragd listening' && rec.url) resolve({ child, url: rec.url });
-      } catch {
-        // not JSON: ignore
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
+function startServer() {
+  return startChildServer({ RAGD_DATA_DIR: dataDir, RAGD_SQLITE_SYNCHRONOUS: 'full' }).then((s) => {
+    children.push(s.child);
+    return s;
   });
 }
 
@@ -81,7 +67,7 @@ test('acknowledged documents survive SIGKILL mid-ingestion; nothing half-ingeste
   killed = true;
   first.child.kill('SIGKILL');
   await Promise.all(workers);
-  await new Promise((r) => first.child.once('exit', r));
+  await first.exited;
 
   const second = await startServer();
   const ready = await call(second.url, 'GET', '/health/ready');
@@ -119,6 +105,6 @@ test('acknowledged documents survive SIGKILL mid-ingestion; nothing half-ingeste
   assert.equal(crash.lexical, total);
 
   second.child.kill('SIGTERM');
-  const code = await new Promise((r) => second.child.once('exit', r));
+  const code = await second.exited;
   assert.equal(code, 0, 'graceful shutdown exits 0');
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Bm25Index } from '../../src/store/lexical/bm25-index.js';
+import { MAX_TERM_FREQUENCY, PostingsPool, newCursor } from '../../src/store/lexical/postings-pool.js';
 import { isRagdError } from '../../src/errors/ragd-error.js';
 import { terms } from '../../src/text/tokenize.js';
 
@@ -305,5 +306,64 @@ describe('Bm25Index snapshots', () => {
     await assert.rejects(Bm25Index.load(path), (err) => isCorrupt(err) && (err as Error).message.includes('version 99'));
 
     await assert.rejects(Bm25Index.load(join(dir, 'missing.bm25')), { code: 'ENOENT' });
+  });
+});
+
+describe('PostingsPool', () => {
+  function collect(pool: PostingsPool, termId: number): [number[], number[]] {
+    const cursor = newCursor();
+    const slots: number[] = [];
+    const tfs: number[] = [];
+    for (let ok = pool.open(termId, cursor); ok; ok = pool.advance(termId, cursor)) {
+      for (let i = cursor.start; i < cursor.end; i++) {
+        slots.push(cursor.slots[i]!);
+        tfs.push(cursor.tfs[i]!);
+      }
+    }
+    return [slots, tfs];
+  }
+
+  test('appended postings come back in order across growing blocks and pages', () => {
+    const pool = new PostingsPool();
+    const expected: [number[], number[]][] = [
+      [[], []],
+      [[], []],
+      [[], []],
+    ];
+    for (let i = 0; i < 150_000; i++) {
+      const term = i % 7 === 0 ? 0 : i % 7 < 3 ? 1 : 2;
+      const tf = (i % 5) + 1;
+      pool.append(term, i, tf);
+      expected[term]![0].push(i);
+      expected[term]![1].push(tf);
+    }
+    pool.append(1, 150_000, 100_000);
+    expected[1]![0].push(150_000);
+    expected[1]![1].push(MAX_TERM_FREQUENCY);
+    for (let t = 0; t < 3; t++) {
+      assert.deepEqual(collect(pool, t), expected[t]);
+      assert.equal(pool.count(t), expected[t]![0].length);
+    }
+    assert.equal(collect(pool, 3)[0].length, 0);
+  });
+
+  test('runs longer than a page are split into blocks without losing postings', () => {
+    const pool = new PostingsPool();
+    const n = 200_000;
+    const slots = Uint32Array.from({ length: n }, (_, i) => i * 3);
+    const tfs = Uint16Array.from({ length: n }, (_, i) => (i % 9) + 1);
+    pool.appendRun(0, slots, tfs, 0, 10);
+    pool.appendRun(1, slots, tfs, 10, n);
+    pool.append(2, 7, 1);
+    pool.append(1, 999_999, 4);
+    assert.deepEqual(collect(pool, 0), [Array.from(slots.subarray(0, 10)), Array.from(tfs.subarray(0, 10))]);
+    assert.deepEqual(collect(pool, 1), [[...slots.subarray(10), 999_999], [...tfs.subarray(10), 4]]);
+    assert.deepEqual(collect(pool, 2), [[7], [1]]);
+    assert.throws(() => pool.appendRun(2, slots, tfs, 0, 1));
+    // A page-sized run as the very first allocation (page 0 starts after the null address).
+    const fresh = new PostingsPool();
+    fresh.appendRun(0, slots, tfs, 0, 70_000);
+    assert.deepEqual(collect(fresh, 0), [Array.from(slots.subarray(0, 70_000)), Array.from(tfs.subarray(0, 70_000))]);
+    assert.throws(() => pool.append(9, 1, 1));
   });
 });

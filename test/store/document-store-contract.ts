@@ -79,6 +79,9 @@ async function labelsOf(store: DocumentStore, collectionId: number): Promise<num
 }
 
 /**
+ * Backend notes the suite pins down: document ids list in UTF-8 byte order (PostgreSQL: COLLATE "C");
+ * labels and collection ids are never reused; `maxSeq` survives compaction.
+ *
  * @param makeStore returns an opened, empty store (fresh database or schema) and a cleanup that
  *   closes it and removes whatever it created.
  */

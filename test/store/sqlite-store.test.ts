@@ -1,12 +1,13 @@
 /** SqliteDocumentStore: the shared contract plus what is specific to SQLite (pragmas, migrations, files, codec). */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDocumentStore } from '../../src/store/sqlite/sqlite-store.js';
-import { openDatabase, SQLITE_BUSY_TIMEOUT_MS } from '../../src/store/sqlite/connection.js';
+import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, SQLITE_PAGE_SIZE_BYTES } from '../../src/store/sqlite/connection.js';
+import { prepareStatements } from '../../src/store/sqlite/statements.js';
 import { applyMigrations, LATEST_SCHEMA_VERSION, MIGRATIONS, schemaVersion, type Migration } from '../../src/store/sqlite/migrations.js';
 import { canonicalJson, decodeCursor, decodeEmbedding, encodeCursor, encodeEmbedding, indexableText } from '../../src/store/sqlite/codec.js';
 import { documentStoreContract, KEY, makeDoc, rejectsWithCode, SIGNATURE } from './document-store-contract.js';
@@ -47,6 +48,7 @@ describe('SqliteDocumentStore (SQLite specifics)', () => {
       assert.equal(db.pragma('synchronous', { simple: true }), 2);
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
       assert.equal(db.pragma('busy_timeout', { simple: true }), SQLITE_BUSY_TIMEOUT_MS);
+      assert.equal(db.pragma('page_size', { simple: true }), SQLITE_PAGE_SIZE_BYTES);
       assert.equal(schemaVersion(db), LATEST_SCHEMA_VERSION);
     } finally {
       db.close();
@@ -118,6 +120,44 @@ describe('SqliteDocumentStore (SQLite specifics)', () => {
     } finally {
       db.close();
     }
+  });
+
+  test('a version 1 database with data is upgraded in place: texts move, chunks and the log stay', async () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const v1 = new Database(path);
+    applyMigrations(v1, MIGRATIONS.slice(0, 1));
+    v1.exec(`
+      INSERT INTO collections (tenant, name, embedder, model, dimensions, version, document_count, chunk_count, created_at, updated_at)
+        VALUES ('t1', 'docs', 'local', 'hash-v1', 4, 1, 1, 1, 10, 10);
+      INSERT INTO documents (collection_id, id, title, format, metadata, content_hash, text, chunk_count, text_length, created_at, updated_at)
+        VALUES (1, 'old', 'Old doc', 'text', '{"lang":"en"}', 'h-old', 'old text body', 1, 13, 10, 10);
+      INSERT INTO chunks (id, collection_id, document_id, ordinal, text, headings, start_offset, end_offset, embedding)
+        VALUES ('old#0', 1, 'old', 0, 'old text body', '[]', 0, 13, zeroblob(16));
+      INSERT INTO index_log (collection_id, op, label) VALUES (1, 'add', 1);
+    `);
+    v1.close();
+
+    const store = new SqliteDocumentStore({ path });
+    await store.open();
+    try {
+      const doc = await store.getDocument(KEY, 'old');
+      assert.equal(doc?.text, 'old text body');
+      assert.deepEqual(doc?.metadata, { lang: 'en' });
+      assert.deepEqual((await store.getChunks([1])).map((c) => c.text), ['old text body']);
+      assert.deepEqual(await store.changesSince(0, 10), [{ seq: 1, collectionId: 1, op: 'add', label: 1 }]);
+      const [put] = await store.putDocuments(KEY, SIGNATURE, [makeDoc('old', { chunks: 2 })]);
+      assert.equal(put!.replaced, true);
+      assert.equal(put!.collection.chunkCount, 2);
+      assert.deepEqual((await store.changesSince(1, 10)).map((c) => [c.op, c.label]), [['del', 1], ['add', 2], ['add', 3]]);
+    } finally {
+      await store.close();
+    }
+    const check = new Database(path);
+    assert.equal(schemaVersion(check), LATEST_SCHEMA_VERSION);
+    const columns = check.prepare("SELECT name FROM pragma_table_info('documents')").pluck().all();
+    assert.equal(columns.includes('text'), false);
+    check.close();
   });
 
   test('a database from a newer ragd is refused with RAGD_ERR_STORE_UNAVAILABLE and left untouched', async () => {
@@ -198,6 +238,33 @@ describe('SqliteDocumentStore (SQLite specifics)', () => {
       assert.equal(del?.collection.updatedAt, 2_000);
     } finally {
       await store.close();
+    }
+  });
+
+  test('every statement reaches rows through an index, never by scanning a table', () => {
+    // A statement that scans `chunks` per document turns a batch insert quadratic; the planner's
+    // choice is checked here rather than by timing.
+    const db = openDatabase({ path: ':memory:', synchronous: 'full' });
+    try {
+      const plans = new Map<string, string[]>();
+      for (const [name, statement] of Object.entries(prepareStatements(db))) {
+        const source = statement.source;
+        const named = [...new Set(source.match(/@\w+/g) ?? [])];
+        const args = named.length > 0
+          ? [Object.fromEntries(named.map((p) => [p.slice(1), p === '@filter' ? '{}' : 1]))]
+          : Array.from({ length: (source.match(/\?/g) ?? []).length }, () => 1);
+        const rows = db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${source}`).all(...args);
+        plans.set(name, rows.map((r) => r.detail));
+      }
+      for (const [name, details] of plans) {
+        for (const detail of details) {
+          assert.doesNotMatch(detail, /^SCAN (chunks|documents|document_texts|index_log|k|d)\b(?! USING (COVERING )?INDEX)/, `${name}: ${detail}`);
+        }
+      }
+      assert.ok(plans.get('logDocumentChunks')!.some((d) => d.includes('chunks_by_document')));
+      assert.ok(plans.get('indexablePage')!.some((d) => d.includes('chunks_by_collection')));
+    } finally {
+      db.close();
     }
   });
 

@@ -12,8 +12,10 @@ import { throwIfCallStopped } from './call-guard.js';
 import { FeatureHasher, type FeatureSpec } from './feature-hashing.js';
 
 /**
- * The hash-v1 feature weights. Tuned by coordinate search for nDCG@10 of pure vector retrieval
- * on a 5k-passage MS MARCO subset at 384 dimensions: 0.655 (BM25 on the same set: 0.703).
+ * The hash-v1 feature weights. Chosen by coordinate search for nDCG@10 of pure vector retrieval on
+ * a 5k-passage MS MARCO subset at 384 dimensions: 0.632 with this hash layout, 0.643 ± 0.011 over
+ * eight hash seeds (BM25 on the same set: 0.703). Differences under ~0.01 between settings were
+ * treated as noise: the hash seed alone moves the score that much.
  * Character 3–5-grams carry morphology ("hypertrophy" ~ "hypertrophic"); bigrams add a little
  * phrase sense; stop words get just enough weight that a stop-word-only text is not a zero vector.
  * Changing any value changes every vector: ship it under a new model name so collections built
@@ -30,7 +32,7 @@ export const HASH_V1_SPEC: FeatureSpec = {
   charMax: 5,
 };
 
-/** Texts embedded between yields to the event loop: ~5–10 ms of work, so a large batch cannot stall other requests. */
+/** Texts embedded between yields to the event loop: a few milliseconds of work for 1,000-character chunks, so a large batch cannot stall other requests. */
 export const EMBED_SLICE = 64;
 
 export interface HashEmbedderOptions {

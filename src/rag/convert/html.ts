@@ -24,14 +24,21 @@ const BLOCK_LEVEL = new Set([
 const HEADING = /^h([1-6])$/;
 // Markup the parser would otherwise keep as text: doctype, XML declarations and processing
 // instructions, CDATA markers (their content is kept), and a tag cut off by the end of input.
-const NON_TEXT_MARKUP = /<!doctype[^>]*>|<\?[\s\S]*?\?>|<!\[CDATA\[|\]\]>/gi;
+// `[^<>]*` rather than a lazy `[\s\S]*?`: a scan stops at the next `<`, so unterminated
+// markup cannot make the regex quadratic.
+const NON_TEXT_MARKUP = /<!doctype[^<>]*>|<\?[^<>]*>|<!\[CDATA\[|\]\]>/gi;
 const TRUNCATED_TAG = /<\/?[a-z][^<>]*$/i;
 
 const PARSE_OPTIONS = {
-  lowerCaseTagName: true,
   comment: false,
-  // Parsed as raw text so `<` inside a script or style cannot open phantom elements.
-  blockTextElements: { script: true, style: true, noscript: true },
+  // Parsed as raw text so `<` inside a script or style cannot open phantom elements. Both cases
+  // are listed because `lowerCaseTagName` stays off: with it on, the parser lower-cases the whole
+  // input once per raw-text element, which is quadratic on a page of many scripts.
+  blockTextElements: { script: true, style: true, noscript: true, SCRIPT: true, STYLE: true, NOSCRIPT: true },
+  // Leave unclosed elements where they are. The parser's end-of-input repair re-parents their
+  // children one level per element, which is quadratic in nesting depth (100k unclosed `<div>`s
+  // took minutes); for extracting text the unrepaired tree reads the same.
+  parseNoneClosedTags: true,
 } as const;
 
 /** Parses `html` and returns its blocks. Never throws on malformed markup. */

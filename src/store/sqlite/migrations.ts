@@ -21,6 +21,12 @@ export interface Migration {
  *   derived indexes (vector, lexical) and their files are keyed on them.
  * - `index_log` has no foreign key: `del` entries must outlive the collection they describe.
  * - `store_meta.log_compacted_upto` remembers how far the log was compacted (see minRetainedSeq).
+ * - v2 moves a document's clean text to `document_texts`, apart from its small `documents` row, so
+ *   scans of `documents` (listing, metadata filters) read a few hundred bytes per document instead of
+ *   pages of text; and it re-keys `chunks_by_document` as (collection_id, document_id), which ends
+ *   in the rowid, so a document's chunks come in label order. With v1's (…, ordinal) index the
+ *   planner preferred `chunks_by_collection` for "a document's labels in order" and scanned the whole
+ *   collection per document, which made batch ingest quadratic.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -86,6 +92,24 @@ export const MIGRATIONS: readonly Migration[] = [
         value INTEGER NOT NULL
       ) STRICT;
       INSERT INTO store_meta (key, value) VALUES ('log_compacted_upto', 0);
+    `,
+  },
+  {
+    version: 2,
+    description: 'document_texts split from documents; chunks_by_document in label order',
+    sql: `
+      CREATE TABLE document_texts (
+        collection_id INTEGER NOT NULL,
+        document_id   TEXT    NOT NULL,
+        text          TEXT    NOT NULL,
+        PRIMARY KEY (collection_id, document_id),
+        FOREIGN KEY (collection_id, document_id) REFERENCES documents (collection_id, id) ON DELETE CASCADE
+      ) STRICT;
+      INSERT INTO document_texts (collection_id, document_id, text) SELECT collection_id, id, text FROM documents;
+      ALTER TABLE documents DROP COLUMN text;
+
+      DROP INDEX chunks_by_document;
+      CREATE INDEX chunks_by_document ON chunks (collection_id, document_id);
     `,
   },
 ];

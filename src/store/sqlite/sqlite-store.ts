@@ -86,7 +86,15 @@ export class SqliteDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     const conn = this.conn;
     this.conn = undefined;
-    if (conn) guard(() => conn.db.close());
+    if (!conn) return;
+    guard(() => {
+      try {
+        // SQLite's advice for long-lived connections: refresh planner statistics where they are stale.
+        conn.db.pragma('optimize');
+      } finally {
+        conn.db.close();
+      }
+    });
   }
 
   async ping(): Promise<void> {
@@ -119,6 +127,7 @@ export class SqliteDocumentStore implements DocumentStore {
       if (!col) return false;
       s.logCollectionDeletes.run(col.id);
       s.deleteCollectionChunks.run(col.id);
+      s.deleteCollectionTexts.run(col.id);
       s.deleteCollectionDocuments.run(col.id);
       s.deleteCollection.run(col.id);
       return true;
@@ -177,11 +186,11 @@ export class SqliteDocumentStore implements DocumentStore {
           format: doc.format,
           metadata: canonicalJson(doc.metadata),
           contentHash: doc.contentHash,
-          text: doc.text,
           chunkCount: doc.chunks.length,
           textLength: doc.text.length,
           now,
         });
+        s.upsertDocumentText.run(col.id, doc.id, doc.text);
         for (const chunk of doc.chunks) {
           s.insertChunk.run({
             id: chunk.id,
@@ -211,6 +220,7 @@ export class SqliteDocumentStore implements DocumentStore {
       if (!col || s.documentExists.get(col.id, id) === undefined) return undefined;
       s.logDocumentChunks.run({ op: 'del', collectionId: col.id, documentId: id });
       const removed = s.deleteDocumentChunks.run(col.id, id).changes;
+      s.deleteDocumentText.run(col.id, id);
       s.deleteDocument.run(col.id, id);
       const collection = toCollectionRecord(bump(s, col.id, -1, -removed, this.now()));
       return { seq: s.maxSeq.get() ?? 0, collection };

@@ -15,7 +15,6 @@ export interface DocumentParams {
   format: string;
   metadata: string;
   contentHash: string;
-  text: string;
   chunkCount: number;
   textLength: number;
   now: number;
@@ -61,16 +60,24 @@ export function prepareStatements(db: Database) {
     documentExists: prep<[number, string], number>('SELECT 1 FROM documents WHERE collection_id = ? AND id = ?').pluck(),
     /** Replacing keeps `created_at`: the document was created when it first arrived. */
     upsertDocument: prep<DocumentParams>(
-      `INSERT INTO documents (collection_id, id, title, format, metadata, content_hash, text, chunk_count, text_length, created_at, updated_at)
-       VALUES (@collectionId, @id, @title, @format, @metadata, @contentHash, @text, @chunkCount, @textLength, @now, @now)
+      `INSERT INTO documents (collection_id, id, title, format, metadata, content_hash, chunk_count, text_length, created_at, updated_at)
+       VALUES (@collectionId, @id, @title, @format, @metadata, @contentHash, @chunkCount, @textLength, @now, @now)
        ON CONFLICT (collection_id, id) DO UPDATE SET title = excluded.title, format = excluded.format,
-         metadata = excluded.metadata, content_hash = excluded.content_hash, text = excluded.text,
+         metadata = excluded.metadata, content_hash = excluded.content_hash,
          chunk_count = excluded.chunk_count, text_length = excluded.text_length, updated_at = excluded.updated_at`,
     ),
+    /** (collectionId, documentId, text) */
+    upsertDocumentText: prep<[number, string, string]>(
+      `INSERT INTO document_texts (collection_id, document_id, text) VALUES (?, ?, ?)
+       ON CONFLICT (collection_id, document_id) DO UPDATE SET text = excluded.text`,
+    ),
+    deleteDocumentText: prep<[number, string]>('DELETE FROM document_texts WHERE collection_id = ? AND document_id = ?'),
+    deleteCollectionTexts: prep<[number]>('DELETE FROM document_texts WHERE collection_id = ?'),
     deleteDocument: prep<[number, string]>('DELETE FROM documents WHERE collection_id = ? AND id = ?'),
     deleteCollectionDocuments: prep<[number]>('DELETE FROM documents WHERE collection_id = ?'),
     getDocument: prep<[number, string], DocumentWithTextRow>(
-      `SELECT ${DOCUMENT_COLUMNS}, d.text FROM documents d JOIN collections c ON c.id = d.collection_id
+      `SELECT ${DOCUMENT_COLUMNS}, t.text FROM documents d JOIN collections c ON c.id = d.collection_id
+       JOIN document_texts t ON t.collection_id = d.collection_id AND t.document_id = d.id
        WHERE d.collection_id = ? AND d.id = ?`,
     ),
     /** (collectionId, afterId, limit): ids sort by SQLite's BINARY collation, i.e. UTF-8 byte order. */

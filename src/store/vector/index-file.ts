@@ -15,12 +15,13 @@ import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { RagdError } from '../../errors/ragd-error.js';
 
-export const TRAILER_BYTES = 48;
+const TRAILER_BYTES = 48;
 const MAGIC = Buffer.from('RAGDVEC1', 'latin1');
 const FORMAT_VERSION = 1;
 /** Read size while checksumming: large enough for sequential throughput, small enough to keep RSS flat. */
 const CRC_CHUNK_BYTES = 1 << 20;
 
+/** What the trailer records about the usearch bytes before it. */
 export interface TrailerFields {
   dimensions: number;
   scalarCode: number;
@@ -33,6 +34,7 @@ export interface TrailerFields {
 /** Why a file was refused; callers rebuild the index from the store in every case. */
 export type IndexFileProblem = 'corrupt' | 'dimension-mismatch' | 'config-mismatch';
 
+/** A RAGD_ERR_INTERNAL whose `details.reason` (`vector-index-<problem>`) tells callers why the file was refused. */
 export function indexFileError(path: string, problem: IndexFileProblem, message: string, cause?: unknown): RagdError {
   return new RagdError('RAGD_ERR_INTERNAL', `vector index file ${path}: ${message}`, {
     details: { reason: `vector-index-${problem}` },
@@ -40,7 +42,7 @@ export function indexFileError(path: string, problem: IndexFileProblem, message:
   });
 }
 
-export function encodeTrailer(fields: TrailerFields): Buffer {
+function encodeTrailer(fields: TrailerFields): Buffer {
   const buf = Buffer.alloc(TRAILER_BYTES);
   buf.writeUInt32LE(FORMAT_VERSION, 0);
   buf.writeUInt32LE(fields.dimensions, 4);
@@ -125,7 +127,7 @@ async function crcOfRange(fh: Awaited<ReturnType<typeof open>>, length: number):
 }
 
 /** fsync on a directory makes a rename durable on Linux; some platforms (Windows) refuse it, which is harmless. */
-export async function fsyncDirectory(dir: string): Promise<void> {
+async function fsyncDirectory(dir: string): Promise<void> {
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
     fh = await open(dir, 'r');

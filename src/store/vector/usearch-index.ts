@@ -58,8 +58,9 @@ export interface UsearchIndexOptions {
   /** Storage type. Defaults to f16 (see the module header). */
   quantization?: VectorQuantization;
   /**
-   * Threads for batch inserts. Defaults to os.availableParallelism(). Fixed per index: usearch sizes
-   * its per-thread scratch space when capacity grows, and a later call may not use more threads.
+   * Threads for batch inserts. Defaults to, and is capped at, os.availableParallelism(): usearch sizes
+   * its per-thread scratch space when capacity grows (or, after a load, for the machine's core count),
+   * and an insert may not use more threads than were reserved.
    */
   addThreads?: number;
 }
@@ -250,7 +251,7 @@ function resolve(options: UsearchIndexOptions): ResolvedOptions {
     efConstruction: options.efConstruction ?? DEFAULT_HNSW_EF_CONSTRUCTION,
     efSearch: options.efSearch ?? DEFAULT_HNSW_EF_SEARCH,
     quantization: options.quantization ?? DEFAULT_VECTOR_QUANTIZATION,
-    addThreads: options.addThreads ?? os.availableParallelism(),
+    addThreads: Math.min(options.addThreads ?? os.availableParallelism(), os.availableParallelism()),
   };
   for (const key of ['dimensions', 'm', 'efConstruction', 'efSearch', 'addThreads'] as const) {
     if (!Number.isInteger(opts[key]) || opts[key] <= 0) {

@@ -1,0 +1,122 @@
+/**
+ * EmbeddingCache: (model, sha256(text)) -> vector, so a text is embedded once per model. Backed by
+ * any CacheStore (a bounded MemoryStore by default); vectors are stored as base64 of their f32
+ * bytes so the same cache works on Redis and SQLite, and every read returns a fresh array the
+ * caller may mutate.
+ */
+import type { CacheStore, Clock } from './cache-store.js';
+import { NOOP_CACHE_EVENTS, type CacheEvents } from './cache-events.js';
+import { MemoryStore } from './memory-store.js';
+import { embeddingCacheKey } from './cache-key.js';
+import { sha256Hex } from './canonical-json.js';
+import { DEFAULT_EMBEDDING_MAX_BYTES, DEFAULT_EMBEDDING_MAX_ENTRIES, DEFAULT_EMBEDDING_TTL_MS } from './defaults.js';
+
+/** Embeds a batch, returning one vector per text in order. */
+export type EmbedFn = (texts: string[]) => Promise<Float32Array[]>;
+
+export interface EmbeddingCacheOptions {
+  /** Defaults to a MemoryStore of DEFAULT_EMBEDDING_MAX_ENTRIES (10,000) entries / DEFAULT_EMBEDDING_MAX_BYTES (64 MB). */
+  store?: CacheStore;
+  /** Name of the store in events. Defaults to `memory`. */
+  tierName?: string;
+  /** Defaults to DEFAULT_EMBEDDING_TTL_MS (24 h). */
+  ttlMs?: number;
+  events?: CacheEvents;
+  /** Epoch ms. Defaults to Date.now. */
+  now?: Clock;
+}
+
+export class EmbeddingCache {
+  private readonly store: CacheStore;
+  private readonly tier: string;
+  private readonly ttlMs: number;
+  private readonly events: CacheEvents;
+  private readonly now: Clock;
+
+  constructor(options: EmbeddingCacheOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.store =
+      options.store ?? new MemoryStore({ maxEntries: DEFAULT_EMBEDDING_MAX_ENTRIES, maxBytes: DEFAULT_EMBEDDING_MAX_BYTES, now: this.now });
+    this.tier = options.tierName ?? 'memory';
+    this.ttlMs = options.ttlMs ?? DEFAULT_EMBEDDING_TTL_MS;
+    this.events = options.events ?? NOOP_CACHE_EVENTS;
+    this.store.onEvict((count, reason) => this.events.eviction(this.tier, count, reason));
+  }
+
+  /**
+   * Vectors for `texts` in order. `embedFn` is called at most once, with only the distinct texts not
+   * cached (in first-seen order); a store failure counts as a miss. Rejects with `embedFn`'s error,
+   * or with a TypeError when it returns the wrong number of vectors.
+   */
+  async embedMany(texts: readonly string[], model: string, embedFn: EmbedFn): Promise<Float32Array[]> {
+    const keys = texts.map((text) => embeddingCacheKey(model, sha256Hex(text)));
+    const found = new Map<string, Float32Array>();
+    const missing = new Map<string, string>();
+    for (let i = 0; i < texts.length; i++) {
+      const key = keys[i]!;
+      if (found.has(key) || missing.has(key)) continue;
+      const vector = await this.read(key);
+      if (vector === undefined) {
+        this.events.miss('embedding');
+        missing.set(key, texts[i]!);
+      } else {
+        this.events.hit(this.tier, 'embedding');
+        found.set(key, vector);
+      }
+    }
+    if (missing.size > 0) {
+      const batch = [...missing.values()];
+      const vectors = await embedFn(batch);
+      if (vectors.length !== batch.length) {
+        throw new TypeError(`embedFn returned ${vectors.length} vectors for ${batch.length} texts`);
+      }
+      let i = 0;
+      for (const key of missing.keys()) {
+        const vector = vectors[i++]!;
+        found.set(key, vector);
+        await this.write(key, vector);
+      }
+    }
+    // Each position gets its own copy, so callers may mutate results freely.
+    return keys.map((key) => new Float32Array(found.get(key)!));
+  }
+
+  private async read(key: string): Promise<Float32Array | undefined> {
+    try {
+      const entry = await this.store.get(key);
+      return typeof entry?.value === 'string' ? decodeVector(entry.value) : undefined;
+    } catch (err) {
+      this.events.error(this.tier, err);
+      return undefined;
+    }
+  }
+
+  private async write(key: string, vector: Float32Array): Promise<void> {
+    const now = this.now();
+    try {
+      await this.store.set(key, {
+        value: encodeVector(vector),
+        storedAt: now,
+        expiresAt: now + this.ttlMs,
+        keepUntil: now + this.ttlMs,
+        delta: 0,
+        tags: [],
+      });
+    } catch (err) {
+      this.events.error(this.tier, err);
+    }
+  }
+}
+
+/** Base64 of the vector's little-endian f32 bytes. */
+export function encodeVector(vector: Float32Array): string {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+}
+
+export function decodeVector(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  // Copy into a fresh, aligned buffer: Buffer.from may return a view into a shared pool.
+  const out = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}

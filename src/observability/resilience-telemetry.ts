@@ -1,0 +1,33 @@
+/**
+ * Connects the resilience layer's events to metrics and logs: breaker state and transitions (each
+ * state change logged once), failures, retries, bulkhead rejections and gauges, provider call
+ * outcomes and latency, and cross-provider fallbacks.
+ */
+import type { Logger } from 'pino';
+import type { ResilienceRegistry } from '../resilience/registry.js';
+import type { Metrics } from './metrics.js';
+import type { Dependency } from './metric-names.js';
+
+function split(name: string): { dependency: Dependency; provider: string } {
+  const [base, provider] = name.split(':') as [Dependency, string | undefined];
+  return { dependency: base, provider: provider ?? 'default' };
+}
+
+export function subscribeResilienceTelemetry(registry: ResilienceRegistry, metrics: Metrics, log: Logger): void {
+  for (const name of registry.names()) metrics.breakerState.set({ name }, 'closed');
+  registry.events.on('stateChange', (e) => {
+    metrics.recordBreakerTransition(e.name, e.from, e.to);
+    const level = e.to === 'open' ? 'warn' : 'info';
+    log[level]({ event: 'circuit_breaker', dependency: e.name, from: e.from, to: e.to }, `circuit breaker ${e.name}: ${e.from} -> ${e.to}`);
+  });
+  registry.events.on('failure', (e) => metrics.breakerFailures.inc({ name: e.name }));
+  registry.events.on('retry', (e) => metrics.retries.inc({ name: e.name }));
+  registry.events.on('bulkheadRejected', (e) => metrics.bulkheadRejections.inc({ name: e.name }));
+  registry.events.on('callOutcome', (e) => {
+    metrics.recordProviderCall({ ...split(e.name), outcome: e.outcome }, e.durationMs / 1000);
+    const snap = registry.get(e.name).snapshot();
+    metrics.bulkheadActive.set({ name: e.name }, snap.bulkhead.active);
+    metrics.bulkheadQueued.set({ name: e.name }, snap.bulkhead.queued);
+  });
+  registry.events.on('fallback', (e) => log.warn({ event: 'provider_fallback', from: e.from, to: e.to, code: e.code }, `falling back from ${e.from} to ${e.to}`));
+}

@@ -1,0 +1,45 @@
+/**
+ * An Embedder that runs every call through the `embedding` resilience pipeline (deadline, circuit
+ * breaker, bulkhead, retries with jitter and budget, fault injection). Embedding is idempotent, so
+ * retries are allowed. There is deliberately no cross-provider fallback here: another provider's
+ * vectors live in another space, so a collection could not use them; when embedding is down, the
+ * retriever degrades to lexical search instead.
+ */
+import type { Pipeline } from '../resilience/pipeline.js';
+import type { CallOptions } from './call-options.js';
+import type { Embedder } from './embedder.js';
+
+export class ResilientEmbedder implements Embedder {
+  constructor(
+    private readonly inner: Embedder,
+    private readonly pipeline: Pipeline,
+  ) {}
+
+  get kind() {
+    return this.inner.kind;
+  }
+
+  get model() {
+    return this.inner.model;
+  }
+
+  get dimensions() {
+    return this.inner.dimensions;
+  }
+
+  embed(texts: string[], options: CallOptions): Promise<Float32Array[]> {
+    return this.pipeline.execute((signal) => this.inner.embed(texts, { signal, ...(options.deadline ? { deadline: options.deadline } : {}) }), {
+      signal: options.signal,
+      deadline: options.deadline,
+      idempotent: true,
+    });
+  }
+
+  probe(options: CallOptions): Promise<void> {
+    return this.inner.probe(options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
