@@ -40,6 +40,8 @@ export interface BenchOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Defaults to `bench`. */
   readonly collection?: string;
+  /** Seed corpus size in documents (default SEED_DOCUMENTS). */
+  readonly corpusDocuments?: number;
   /** The fake upstream behind ragd (bench/fake-openai.ts), required to verify `provider`. */
   readonly upstream?: { stats(): { readonly chat: number } };
   /** Progress bar on stderr; defaults to on when stderr is a TTY. */
@@ -67,6 +69,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const ctx: ScenarioContext = {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     collection: options.collection ?? DEFAULT_BENCH_COLLECTION,
+    ...(options.corpusDocuments === undefined ? {} : { corpusDocuments: options.corpusDocuments }),
     headers: options.headers ?? {},
   };
   const load = {

@@ -28,6 +28,8 @@ export interface ScenarioContext {
   readonly collection: string;
   /** Extra headers on every request, e.g. authorization. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Documents in the seed corpus (default SEED_DOCUMENTS); larger corpora make retrieval do real work. */
+  readonly corpusDocuments?: number;
 }
 
 /** Facts measured around a scenario's run, outside ragd's answers. */
@@ -78,7 +80,7 @@ export function stopWordVariant(base: string, index: number): string {
 
 /** Ingests the seed corpus into `ctx.collection` (idempotent: fixed ids), in batches of 100. */
 export async function seedCorpus(ctx: ScenarioContext): Promise<void> {
-  const docs = seedDocuments();
+  const docs = seedDocuments(ctx.corpusDocuments);
   for (let i = 0; i < docs.length; i += 100) {
     await postJson(
       `${ctx.baseUrl}${DOCUMENTS_PATH}`,

@@ -17,8 +17,6 @@ import {
   type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
-  type JWSHeaderParameters,
-  type FlattenedJWSInput,
   type JWKSCacheInput,
 } from 'jose';
 import { RagdError } from '../errors/ragd-error.js';
@@ -79,7 +77,7 @@ function resilientJwks(url: string): JWTVerifyGetKey {
     timeoutDuration: JWKS_TIMEOUT_MS,
     [jwksCache]: cache,
   });
-  return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+  return async (header, token) => {
     try {
       return await remote(header, token);
     } catch (err) {
@@ -161,7 +159,7 @@ export class JwtVerifier {
   }
 
   /** Picks the key by algorithm family: the HMAC secret never verifies an RS/ES token and vice versa. */
-  private readonly keyFor = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+  private readonly keyFor: JWTVerifyGetKey = async (header, token) => {
     if (header.alg === 'HS256' && this.secret) return this.secret;
     if ((header.alg === 'RS256' || header.alg === 'ES256') && this.jwks) return this.jwks(header, token);
     throw new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');

@@ -50,15 +50,17 @@ export class EmbeddingCache {
    */
   async embedMany(texts: readonly string[], model: string, embedFn: EmbedFn): Promise<Float32Array[]> {
     const keys = texts.map((text) => embeddingCacheKey(model, sha256Hex(text)));
+    const distinct = new Map<string, string>();
+    for (let i = 0; i < texts.length; i++) if (!distinct.has(keys[i]!)) distinct.set(keys[i]!, texts[i]!);
+    const cached = await Promise.all([...distinct.keys()].map((key) => this.read(key)));
     const found = new Map<string, Float32Array>();
     const missing = new Map<string, string>();
-    for (let i = 0; i < texts.length; i++) {
-      const key = keys[i]!;
-      if (found.has(key) || missing.has(key)) continue;
-      const vector = await this.read(key);
+    let j = 0;
+    for (const [key, text] of distinct) {
+      const vector = cached[j++];
       if (vector === undefined) {
         this.events.miss('embedding');
-        missing.set(key, texts[i]!);
+        missing.set(key, text);
       } else {
         this.events.hit(this.tier, 'embedding');
         found.set(key, vector);
@@ -70,12 +72,9 @@ export class EmbeddingCache {
       if (vectors.length !== batch.length) {
         throw new TypeError(`embedFn returned ${vectors.length} vectors for ${batch.length} texts`);
       }
-      let i = 0;
-      for (const key of missing.keys()) {
-        const vector = vectors[i++]!;
-        found.set(key, vector);
-        await this.write(key, vector);
-      }
+      const missingKeys = [...missing.keys()];
+      missingKeys.forEach((key, i) => found.set(key, vectors[i]!));
+      await Promise.all(missingKeys.map((key, i) => this.write(key, vectors[i]!)));
     }
     // Each position gets its own copy, so callers may mutate results freely.
     return keys.map((key) => new Float32Array(found.get(key)!));
@@ -108,13 +107,15 @@ export class EmbeddingCache {
   }
 }
 
-/** Base64 of the vector's little-endian f32 bytes. */
+/** Base64 of the vector's f32 bytes in platform order (little-endian on every platform Node ships for). */
 export function encodeVector(vector: Float32Array): string {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
 }
 
-export function decodeVector(text: string): Float32Array {
+/** Inverse of encodeVector; undefined when the text is not a whole number of f32 values. */
+export function decodeVector(text: string): Float32Array | undefined {
   const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength % 4 !== 0) return undefined;
   // Copy into a fresh, aligned buffer: Buffer.from may return a view into a shared pool.
   const out = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(out.buffer).set(bytes);

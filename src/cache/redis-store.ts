@@ -13,7 +13,9 @@
  * entry keys spread over all slots, and a purge deletes them one key per command. Writes update the
  * index before the entry, so the index is always a superset of live entries; the script prunes
  * members past their keepUntil on each write and keeps the set's own TTL at least that of its
- * newest member, so an index never outgrows its live entries nor outlives them.
+ * newest member, so an index never outgrows its live entries nor outlives them. An entry rewritten
+ * with other tags may linger in an old tag's index; the purge script therefore deletes a member
+ * only if the entry it finds still carries the tag (checked and deleted atomically, one key).
  */
 import type { Cluster, Redis } from 'ioredis';
 import { isRetained, type CacheEntry, type CacheStore, type Clock, type EvictionListener } from './cache-store.js';
@@ -38,6 +40,18 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return 1`;
+
+// KEYS[1] entry; ARGV[1] tag. Deletes the entry if its tags (element 6 of the packed array) include
+// the tag; an entry that cannot be decoded is deleted too, since a purge should err towards removal.
+const PURGE_MEMBER_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, packed = pcall(cjson.decode, raw)
+if not ok or type(packed) ~= 'table' or type(packed[6]) ~= 'table' then return redis.call('UNLINK', KEYS[1]) end
+for _, tag in ipairs(packed[6]) do
+  if tag == ARGV[1] then return redis.call('UNLINK', KEYS[1]) end
+end
+return 0`;
 
 type Packed = [unknown, number, number, number, number, string[]];
 
@@ -83,8 +97,8 @@ export class RedisStore implements CacheStore {
       cursor = next;
       const members: string[] = [];
       for (let i = 0; i < flat.length; i += 2) members.push(flat[i]!);
-      const counts = await Promise.all(members.map((member) => this.client.unlink(member)));
-      for (const n of counts) removed += n;
+      const counts = await Promise.all(members.map((member) => this.client.eval(PURGE_MEMBER_SCRIPT, 1, member, tag)));
+      for (const n of counts) removed += Number(n);
     } while (cursor !== '0');
     await this.client.unlink(tagKey);
     return removed;

@@ -64,8 +64,13 @@ export class TieredCache {
     return this.tiers.map((t) => t.name);
   }
 
-  /** The entry from the fastest tier holding it (fresh or stale), after copying it into the tiers above. */
+  /**
+   * The entry from the fastest tier holding a fresh copy, after copying it into the tiers above; if
+   * no tier has a fresh copy, the stale copy from the fastest tier holding one (so an expired L1
+   * copy never hides the fresh value another replica wrote to L2).
+   */
   async get(key: string): Promise<TieredHit | undefined> {
+    let stale: TieredHit | undefined;
     for (let i = 0; i < this.tiers.length; i++) {
       const tier = this.tiers[i]!;
       if (this.isSuspended(tier)) continue;
@@ -77,10 +82,14 @@ export class TieredCache {
         continue;
       }
       if (entry === undefined) continue;
+      if (this.now() >= entry.expiresAt) {
+        stale ??= { entry, tier: tier.name };
+        continue;
+      }
       if (i > 0) await Promise.all(this.tiers.slice(0, i).map((upper) => this.writeTier(upper, key, entry)));
       return { entry, tier: tier.name };
     }
-    return undefined;
+    return stale;
   }
 
   /** Writes `entry` to every tier that is up; never throws for a tier's failure. */

@@ -3,7 +3,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isRagdError } from '../errors/ragd-error.js';
 import { RETRIEVAL_MODES, type RetrievalMode } from '../rag/types.js';
+import { benchCommand } from './bench.js';
 import { configCommand } from './config.js';
+import { evalCommand } from './eval.js';
 import { ingestCommand } from './ingest.js';
 import { queryCommand } from './query.js';
 import { serveCommand } from './serve.js';
@@ -47,6 +49,44 @@ program
   .option('--json', 'print the response as JSON')
   .action(async (question: string, opts) => {
     process.exitCode = await queryCommand(question, opts);
+  });
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+program
+  .command('bench')
+  .description('load-test ragd against a bare Fastify route in the same run')
+  .option('--scenarios <list>', 'comma-separated: exact-hit, semantic-hit, cache-miss, search, ingest, provider', 'exact-hit,semantic-hit,cache-miss,search,ingest,provider')
+  .option('-c, --connections <n>', 'concurrent connections', positiveInt, 10)
+  .option('-d, --duration <s>', 'measured seconds per scenario', positiveInt, 10)
+  .option('-w, --warmup <s>', 'warm-up seconds per scenario', nonNegative, 2)
+  .option('--corpus <docs>', 'seed corpus size in documents', positiveInt)
+  .option('-t, --threshold <expr>', "k6-style threshold, repeatable: 'p95<200', 'errors<0.01', 'exact_hit:p99<5'", collect, [])
+  .option('--upstream-latency <ms>', 'fake provider latency (provider scenario)', nonNegative, 50)
+  .option('--upstream-failure-rate <r>', 'fake provider failure rate, 0..1 (provider scenario)', nonNegative, 0)
+  .option('--json <file>', 'write the report as JSON')
+  .option('--svg <file>', 'write a bar chart of req/s and p99 as SVG')
+  .action(async (opts) => {
+    process.exitCode = await benchCommand(opts);
+  });
+
+program
+  .command('eval <dataset>')
+  .description('evaluate retrieval (nDCG@10, Recall@10/100, MRR@10) on a BEIR-format folder')
+  .option('--modes <list>', 'comma-separated modes', 'lexical,vector,hybrid')
+  .option('-k, --k <n>', 'ranking depth per query', positiveInt, 100)
+  .option('--json <file>', 'also write the full result (per query) as JSON')
+  .option('--keep-data', 'keep the temporary data directory')
+  .action(async (dataset: string, opts) => {
+    process.exitCode = await evalCommand(dataset, opts);
   });
 
 program

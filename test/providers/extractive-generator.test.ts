@@ -33,14 +33,20 @@ function quotes(answer: string): Array<[string, number]> {
 
 describe('extractAnswer', () => {
   test('quotes source sentences verbatim with markers naming their source', () => {
-    const { answer, citedIndexes, sentences } = extractAnswer('How many watts does a solar panel produce, and how fast do panels degrade?', sources);
+    const { answer, citedIndexes, sentences } = extractAnswer(
+      'How many watts does a solar panel produce, and how fast do panels degrade?',
+      sources,
+    );
     const parsed = quotes(answer);
     assert.ok(parsed.length >= 2 && parsed.length <= EXTRACTIVE_MAX_SENTENCES);
     for (const [text, index] of parsed) {
       const source = sources.find((s) => s.index === index)!;
       assert.ok(source.text.includes(text), `"${text}" is not in source ${index}`);
     }
-    assert.deepEqual(parsed, sentences.map((s) => [s.text, s.index]));
+    assert.deepEqual(
+      parsed,
+      sentences.map((s) => [s.text, s.index]),
+    );
     assert.ok(answer.includes('A typical residential panel produces about 400 watts. [1]'));
     assert.ok(answer.includes('Solar panels degrade by roughly half a percent per year, so output falls slowly. [2]'));
     assert.deepEqual(citedIndexes, [1, 2]);
@@ -67,12 +73,18 @@ describe('extractAnswer', () => {
   });
 
   test('answers with fixed sentences when nothing matches or nothing was found', () => {
-    assert.deepEqual(extractAnswer('Who painted the Mona Lisa?', sources), { answer: NO_ANSWER_IN_SOURCES, citedIndexes: [], sentences: [] });
+    assert.deepEqual(extractAnswer('Who painted the Mona Lisa?', sources), {
+      answer: NO_ANSWER_IN_SOURCES,
+      citedIndexes: [],
+      sentences: [],
+    });
     assert.deepEqual(extractAnswer('Anything at all?', []), { answer: NO_SOURCES_ANSWER, citedIndexes: [], sentences: [] });
   });
 
   test('respects the sentence count and character budget', () => {
-    const many: GenerateSource[] = [{ index: 1, title: '', text: Array.from({ length: 10 }, (_, i) => `Solar fact number ${i} is here.`).join(' ') }];
+    const many: GenerateSource[] = [
+      { index: 1, title: '', text: Array.from({ length: 10 }, (_, i) => `Solar fact number ${i} is here.`).join(' ') },
+    ];
     assert.equal(extractAnswer('solar fact', many, { maxSentences: 2 }).sentences.length, 2);
     const budget = extractAnswer('solar fact', many, { maxSentences: 10, maxChars: 70 });
     assert.ok(budget.sentences.reduce((n, s) => n + s.text.length, 0) <= 70);
@@ -107,7 +119,10 @@ describe('ExtractiveGenerator', () => {
   test('throws when the signal is aborted', async () => {
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(generateText(generator, request, { signal: ac.signal }), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CLIENT_CLOSED');
+    await assert.rejects(
+      generateText(generator, request, { signal: ac.signal }),
+      (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CLIENT_CLOSED',
+    );
   });
 
   test('probe and close resolve', async () => {

@@ -37,7 +37,10 @@ describe('HashEmbedder', () => {
   });
 
   test('returns L2-normalised vectors, and zeros for text without words', async () => {
-    const out = await embedder.embed(['a', 'The quick brown fox jumps over the lazy dog. '.repeat(50), 'to be or not to be', '日本語のテキスト'], live());
+    const out = await embedder.embed(
+      ['a', 'The quick brown fox jumps over the lazy dog. '.repeat(50), 'to be or not to be', '日本語のテキスト'],
+      live(),
+    );
     for (const v of out) assert.ok(Math.abs(norm(v) - 1) < 1e-5, `norm ${norm(v)}`);
     const [empty] = await embedder.embed(['  ... !!! '], live());
     assert.ok(empty!.every((x) => x === 0));
@@ -74,12 +77,24 @@ describe('HashEmbedder', () => {
   test('rejects an already-aborted signal and a passed deadline', async () => {
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(embedder.embed(['x'], { signal: ac.signal }), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CLIENT_CLOSED');
+    await assert.rejects(
+      embedder.embed(['x'], { signal: ac.signal }),
+      (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CLIENT_CLOSED',
+    );
     const timeout = new AbortController();
     timeout.abort(new RagdError('RAGD_ERR_TIMEOUT'));
-    await assert.rejects(embedder.embed(['x'], { signal: timeout.signal }), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_TIMEOUT');
-    await assert.rejects(embedder.embed([], { signal: ac.signal }), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CLIENT_CLOSED');
-    await assert.rejects(embedder.embed(['x'], { signal: live().signal, deadline: Date.now() - 1 }), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_TIMEOUT');
+    await assert.rejects(
+      embedder.embed(['x'], { signal: timeout.signal }),
+      (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_TIMEOUT',
+    );
+    await assert.rejects(
+      embedder.embed([], { signal: ac.signal }),
+      (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CLIENT_CLOSED',
+    );
+    await assert.rejects(
+      embedder.embed(['x'], { signal: live().signal, deadline: Date.now() - 1 }),
+      (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_TIMEOUT',
+    );
   });
 
   test('stops between slices when aborted mid-batch', async () => {
@@ -94,7 +109,10 @@ describe('HashEmbedder', () => {
     await embedder.probe(live());
     await embedder.close();
     for (const dimensions of [0, -1, 1.5]) {
-      assert.throws(() => new HashEmbedder({ dimensions }), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CONFIG');
+      assert.throws(
+        () => new HashEmbedder({ dimensions }),
+        (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_CONFIG',
+      );
     }
   });
 });

@@ -6,7 +6,13 @@ import { convertDocument } from '../../src/rag/convert/convert.js';
 import type { Block } from '../../src/rag/convert/block.js';
 import { isRagdError } from '../../src/errors/ragd-error.js';
 
-function chunkMarkdown(md: string, size: number, overlap: number, documentId = 'doc-1', title = ''): { chunks: ChunkDraft[]; text: string; blocks: Block[] } {
+function chunkMarkdown(
+  md: string,
+  size: number,
+  overlap: number,
+  documentId = 'doc-1',
+  title = '',
+): { chunks: ChunkDraft[]; text: string; blocks: Block[] } {
   const { text, blocks } = convertDocument(md, 'markdown');
   return { chunks: chunkDocument({ documentId, title, blocks, text }, { size, overlap }), text, blocks };
 }
@@ -119,7 +125,13 @@ describe('chunkDocument', () => {
     const huge = 'x'.repeat(250);
     const hard = chunkMarkdown(`Short intro. ${huge} tail.`, 100, 30);
     assertInvariants(hard.chunks, hard.text, 100);
-    assert.equal(hard.chunks.map((c) => c.text).join('').replace(/\s/g, ''), `Shortintro.${huge}tail.`);
+    assert.equal(
+      hard.chunks
+        .map((c) => c.text)
+        .join('')
+        .replace(/\s/g, ''),
+      `Shortintro.${huge}tail.`,
+    );
   });
 
   test('never splits a surrogate pair when hard-cutting', () => {
@@ -133,22 +145,31 @@ describe('chunkDocument', () => {
 
   test('keeps a heading with no body as its own chunk', () => {
     const { chunks } = chunkMarkdown('# A\n\n## Empty\n\n## Full\n\nBody text.\n\n## Last', 100, 0);
-    assert.deepEqual(chunks.map((c) => [c.text, c.headings.join('>')]), [
-      ['Empty', 'A'],
-      ['Body text.', 'A>Full'],
-      ['Last', 'A'],
-    ]);
+    assert.deepEqual(
+      chunks.map((c) => [c.text, c.headings.join('>')]),
+      [
+        ['Empty', 'A'],
+        ['Body text.', 'A>Full'],
+        ['Last', 'A'],
+      ],
+    );
   });
 
   test('ids are stable across runs and change with content, position or document', () => {
     const a = chunkMarkdown(md, 300, 80).chunks;
     const b = chunkMarkdown(md, 300, 80).chunks;
-    assert.deepEqual(a.map((c) => c.id), b.map((c) => c.id));
+    assert.deepEqual(
+      a.map((c) => c.id),
+      b.map((c) => c.id),
+    );
     assert.equal(new Set(a.map((c) => c.id)).size, a.length);
 
     const edited = chunkMarkdown(md.replace('number 41.', 'number 41 edited.'), 300, 80).chunks;
     assert.notEqual(edited.at(-1)!.id, a.at(-1)!.id);
-    assert.deepEqual(edited.slice(0, -1).map((c) => c.id), a.slice(0, -1).map((c) => c.id));
+    assert.deepEqual(
+      edited.slice(0, -1).map((c) => c.id),
+      a.slice(0, -1).map((c) => c.id),
+    );
 
     const otherDoc = chunkMarkdown(md, 300, 80, 'doc-2').chunks;
     assert.ok(otherDoc.every((c, i) => c.id !== a[i]!.id));
@@ -156,52 +177,78 @@ describe('chunkDocument', () => {
 
   test('rejects sizes and overlaps out of range', () => {
     const input = { documentId: 'd', title: '', blocks: [], text: 'x' };
-    for (const opts of [{ size: 0, overlap: 0 }, { size: 100, overlap: 100 }, { size: 100, overlap: -1 }, { size: 1.5, overlap: 0 }]) {
-      assert.throws(() => chunkDocument(input, opts), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_VALIDATION');
+    for (const opts of [
+      { size: 0, overlap: 0 },
+      { size: 100, overlap: 100 },
+      { size: 100, overlap: -1 },
+      { size: 1.5, overlap: 0 },
+    ]) {
+      assert.throws(
+        () => chunkDocument(input, opts),
+        (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_VALIDATION',
+      );
     }
   });
 
   test('yields no chunks for empty text and one for text without blocks', () => {
     assert.deepEqual(chunkDocument({ documentId: 'd', title: '', blocks: [], text: '' }, { size: 100, overlap: 10 }), []);
     const one = chunkDocument({ documentId: 'd', title: '', blocks: [], text: '  plain text  ' }, { size: 100, overlap: 10 });
-    assert.deepEqual(one.map((c) => [c.text, c.start, c.end]), [['plain text', 2, 12]]);
+    assert.deepEqual(
+      one.map((c) => [c.text, c.start, c.end]),
+      [['plain text', 2, 12]],
+    );
   });
 
   test('property: size bound, exact offsets, no empty chunks, every body character covered', () => {
     const block = fc.oneof(
-      fc.record({ kind: fc.constant('heading' as const), level: fc.integer({ min: 1, max: 4 }), text: fc.constantFrom('Alpha', 'Beta', 'Gamma') }),
+      fc.record({
+        kind: fc.constant('heading' as const),
+        level: fc.integer({ min: 1, max: 4 }),
+        text: fc.constantFrom('Alpha', 'Beta', 'Gamma'),
+      }),
       fc.record({
         kind: fc.constant('paragraph' as const),
         level: fc.constant(0),
         text: fc
-          .array(fc.oneof(fc.constantFrom('Short one.', 'A somewhat longer sentence here!', 'Why?', 'e.g. this', '\n'), fc.stringMatching(/^[a-z]{1,40}$/)), {
-            minLength: 1,
-            maxLength: 25,
-          })
+          .array(
+            fc.oneof(
+              fc.constantFrom('Short one.', 'A somewhat longer sentence here!', 'Why?', 'e.g. this', '\n'),
+              fc.stringMatching(/^[a-z]{1,40}$/),
+            ),
+            {
+              minLength: 1,
+              maxLength: 25,
+            },
+          )
           .map((ws) => ws.join(' ')),
       }),
     );
     fc.assert(
-      fc.property(fc.array(block, { maxLength: 15 }), fc.integer({ min: 5, max: 200 }), fc.double({ min: 0, max: 0.9, noNaN: true }), (raw, size, ratio) => {
-        let text = '';
-        const blocks: Block[] = [];
-        for (const b of raw) {
-          const t = b.text.trim();
-          if (t === '') continue;
-          if (text) text += '\n\n';
-          blocks.push({ ...b, text: t, start: text.length, end: text.length + t.length });
-          text += t;
-        }
-        const overlap = Math.floor(size * ratio);
-        const chunks = chunkDocument({ documentId: 'p', title: '', blocks, text }, { size, overlap });
-        assertInvariants(chunks, text, size);
-        const covered = new Uint8Array(text.length);
-        for (const c of chunks) covered.fill(1, c.start, c.end);
-        for (const b of blocks) {
-          if (b.kind === 'heading') continue;
-          for (let i = b.start; i < b.end; i++) if (!/\s/.test(text[i]!)) assert.equal(covered[i], 1, `char ${i} not covered`);
-        }
-      }),
+      fc.property(
+        fc.array(block, { maxLength: 15 }),
+        fc.integer({ min: 5, max: 200 }),
+        fc.double({ min: 0, max: 0.9, noNaN: true }),
+        (raw, size, ratio) => {
+          let text = '';
+          const blocks: Block[] = [];
+          for (const b of raw) {
+            const t = b.text.trim();
+            if (t === '') continue;
+            if (text) text += '\n\n';
+            blocks.push({ ...b, text: t, start: text.length, end: text.length + t.length });
+            text += t;
+          }
+          const overlap = Math.floor(size * ratio);
+          const chunks = chunkDocument({ documentId: 'p', title: '', blocks, text }, { size, overlap });
+          assertInvariants(chunks, text, size);
+          const covered = new Uint8Array(text.length);
+          for (const c of chunks) covered.fill(1, c.start, c.end);
+          for (const b of blocks) {
+            if (b.kind === 'heading') continue;
+            for (let i = b.start; i < b.end; i++) if (!/\s/.test(text[i]!)) assert.equal(covered[i], 1, `char ${i} not covered`);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -43,9 +43,19 @@ describe('convertDocument: html', () => {
 
   test('maps headings, nested lists, tables, quotes, code and line breaks to blocks', () => {
     const pick = (kind: string) => doc.blocks.filter((b) => b.kind === kind).map((b) => [b.text, b.level]);
-    assert.deepEqual(pick('heading'), [['Fish & Chips', 1], ['Deeper heading', 3]]);
-    assert.deepEqual(pick('list-item'), [['First', 1], ['Nested bold item', 2], ['Second', 1]]);
-    assert.deepEqual(pick('table-row'), [['Name | Age', 0], ['Ann | 30', 0]]);
+    assert.deepEqual(pick('heading'), [
+      ['Fish & Chips', 1],
+      ['Deeper heading', 3],
+    ]);
+    assert.deepEqual(pick('list-item'), [
+      ['First', 1],
+      ['Nested bold item', 2],
+      ['Second', 1],
+    ]);
+    assert.deepEqual(pick('table-row'), [
+      ['Name | Age', 0],
+      ['Ann | 30', 0],
+    ]);
     assert.deepEqual(pick('quote'), [['Quoted words', 0]]);
     assert.deepEqual(pick('code'), [['line 1\n  indented line 2', 0]]);
     assert.ok(pick('paragraph').some(([t]) => t === 'left\nright'));
@@ -95,7 +105,10 @@ describe('convertDocument: markdown', () => {
 
   test('keeps heading levels and strips inline markup', () => {
     const headings = doc.blocks.filter((b) => b.kind === 'heading').map((b) => [b.text, b.level]);
-    assert.deepEqual(headings, [['Getting started', 1], ['Install', 2]]);
+    assert.deepEqual(headings, [
+      ['Getting started', 1],
+      ['Install', 2],
+    ]);
     const para = doc.blocks.find((b) => b.kind === 'paragraph')!;
     assert.equal(para.text, 'Read the guide and a diagram, then run npm test & relax.');
     assert.ok(!doc.text.includes('https://'));
@@ -104,9 +117,16 @@ describe('convertDocument: markdown', () => {
 
   test('maps lists, code, tables, quotes and raw HTML', () => {
     const pick = (kind: string) => doc.blocks.filter((b) => b.kind === kind).map((b) => [b.text, b.level]);
-    assert.deepEqual(pick('list-item'), [['step one', 1], ['sub step', 2], ['step two', 1]]);
+    assert.deepEqual(pick('list-item'), [
+      ['step one', 1],
+      ['sub step', 2],
+      ['step two', 1],
+    ]);
     assert.deepEqual(pick('code'), [['npm install ragd', 0]]);
-    assert.deepEqual(pick('table-row'), [['Key | Value', 0], ['a | 1', 0]]);
+    assert.deepEqual(pick('table-row'), [
+      ['Key | Value', 0],
+      ['a | 1', 0],
+    ]);
     assert.deepEqual(pick('quote'), [['Quoted text', 0]]);
     assert.ok(doc.blocks.some((b) => b.text === 'Raw HTML block'));
     assertConsistent(doc);
@@ -116,7 +136,10 @@ describe('convertDocument: markdown', () => {
 describe('convertDocument: text', () => {
   test('splits paragraphs on blank lines and normalises line endings', () => {
     const doc = convertDocument('First  line\r\nsame para\r\n\r\n  \n Second para \n\n\n\nThird', 'text');
-    assert.deepEqual(doc.blocks.map((b) => b.text), ['First line\nsame para', 'Second para', 'Third']);
+    assert.deepEqual(
+      doc.blocks.map((b) => b.text),
+      ['First line\nsame para', 'Second para', 'Third'],
+    );
     assert.equal(doc.text, 'First line\nsame para\n\nSecond para\n\nThird');
     assertConsistent(doc);
   });
@@ -129,19 +152,70 @@ describe('convertDocument: text', () => {
 
 describe('convertDocument: garbage never throws', () => {
   const fragment = fc.constantFrom(
-    '<p>', '</p>', '<div', '>', '<', '&amp;', '&#xD800;', '&bogus;', '<script>', '</script>', '<!--', '-->', '<li>',
-    '<h2>', '</h2>', '<pre>', '<table><tr><td>', '**', '`', '```', '# ', '\n', '\n\n', ' ', 'word', '\u0000', '\uDC00', '[x](',
+    '<p>',
+    '</p>',
+    '<div',
+    '>',
+    '<',
+    '&amp;',
+    '&#xD800;',
+    '&bogus;',
+    '<script>',
+    '</script>',
+    '<!--',
+    '-->',
+    '<li>',
+    '<h2>',
+    '</h2>',
+    '<pre>',
+    '<table><tr><td>',
+    '**',
+    '`',
+    '```',
+    '# ',
+    '\n',
+    '\n\n',
+    ' ',
+    'word',
+    '\u0000',
+    '\uDC00',
+    '[x](',
   );
   for (const format of ['html', 'markdown', 'text'] as const) {
     test(`${format}: arbitrary fragments and binary strings`, () => {
       fc.assert(
-        fc.property(fc.oneof(fc.array(fragment, { maxLength: 60 }).map((a) => a.join('')), fc.string({ unit: 'binary', maxLength: 200 })), (src) => {
-          const doc = convertDocument(src, format);
-          assertConsistent(doc);
-          assert.ok(![...doc.text].some((ch) => ch.charCodeAt(0) < 9), 'no control characters');
-        }),
+        fc.property(
+          fc.oneof(
+            fc.array(fragment, { maxLength: 60 }).map((a) => a.join('')),
+            fc.string({ unit: 'binary', maxLength: 200 }),
+          ),
+          (src) => {
+            const doc = convertDocument(src, format);
+            assertConsistent(doc);
+            assert.ok(![...doc.text].some((ch) => ch.charCodeAt(0) < 9), 'no control characters');
+          },
+        ),
         { numRuns: 300 },
       );
+    });
+  }
+});
+
+describe('convertDocument: adversarial input stays linear', () => {
+  // Each of these once made conversion quadratic or worse: a regression turns this suite from
+  // milliseconds into minutes (or an out-of-memory crash) rather than failing an assertion.
+  const cases: Array<[string, string, 'html' | 'markdown']> = [
+    ['unclosed elements', '<div>'.repeat(50_000) + 'x', 'html'],
+    ['unterminated comments', '<!-- '.repeat(50_000), 'html'],
+    ['many raw-text elements', '<SCRIPT>a</SCRIPT><p>t</p>'.repeat(20_000), 'html'],
+    ['unterminated doctypes', '<!doctype '.repeat(50_000), 'html'],
+    ['deeply nested lists', Array.from({ length: 1_000 }, (_, i) => ' '.repeat(i * 2) + '- item').join('\n'), 'markdown'],
+    ['deeply nested quotes', '>'.repeat(50_000) + ' deep', 'markdown'],
+  ];
+  for (const [name, source, format] of cases) {
+    test(name, () => {
+      const doc = convertDocument(source, format);
+      assertConsistent(doc);
     });
   }
 });

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsearchVectorIndex } from '../../src/store/vector/usearch-index.js';
+import { exactSearch } from '../../src/store/vector/exact-search.js';
 import { isRagdError } from '../../src/errors/ragd-error.js';
 
 const dirs: string[] = [];
@@ -132,6 +133,7 @@ describe('UsearchVectorIndex updates', () => {
     assert.equal(index.has(3), true);
     const gone = new Set(removed);
     for (const label of removed.slice(0, 20)) {
+      // k above the size reaches every live vector the graph links to (all of them, single-threaded).
       const hits = index.search(data[label]!, 500);
       assert.equal(hits.length, 250);
       assert.ok(hits.every((h) => !gone.has(h.label)));
@@ -197,7 +199,8 @@ describe('UsearchVectorIndex allow filter', () => {
       [123],
     );
     assert.deepEqual(index.search(query, 5, { allow: new Set() }), []);
-    assert.deepEqual(index.search(query, 5, { allow: new Set([100_000]) }), []);
+    assert.deepEqual(index.search(query, 5, { allow: new Set([100_000, -1, 2.5]) }), []);
+    assert.equal(index.has(-1), false);
   });
 
   test('a 1% filter (too large to probe) still fills k with the nearest allowed labels', () => {
@@ -277,5 +280,27 @@ describe('UsearchVectorIndex files', () => {
     await assert.rejects(UsearchVectorIndex.load(path, { dimensions: 16 }), reason('vector-index-corrupt'));
 
     await assert.rejects(UsearchVectorIndex.load(join(dir, 'missing.usearch'), { dimensions: 16 }), { code: 'ENOENT' });
+  });
+});
+
+describe('exactSearch', () => {
+  test('ranks candidates by exact cosine similarity, ties by label', () => {
+    const data = randomUnitVectors(300, 24, 20);
+    const query = randomUnitVectors(1, 24, 21)[0]!;
+    const labels = range(300).filter((i) => i % 3 === 0);
+    const hits = exactSearch(query, labels.map((label) => ({ label, embedding: data[label]! })), 7);
+    assert.deepEqual(
+      hits.map((h) => h.label),
+      bruteForce(data, labels, query, 7),
+    );
+    hits.forEach((h) => assert.ok(Math.abs(h.score - dot(data[h.label]!, query)) < 1e-6));
+    // Cosine, not dot product: scaling a candidate does not change its score.
+    const scaled = Float32Array.from(data[3]!, (x) => x * 5);
+    const [a, b] = exactSearch(query, [{ label: 9, embedding: scaled }, { label: 4, embedding: data[3]! }], 2);
+    assert.deepEqual([a!.label, b!.label], [4, 9]);
+    assert.ok(Math.abs(a!.score - b!.score) < 1e-6);
+    assert.deepEqual(exactSearch(query, [{ label: 1, embedding: new Float32Array(24) }], 3), [{ label: 1, score: 0 }]);
+    assert.deepEqual(exactSearch(query, [], 3), []);
+    assert.throws(() => exactSearch(query, [{ label: 1, embedding: new Float32Array(5) }], 3), (err) => isRagdError(err) && err.code === 'RAGD_ERR_EMBEDDER_MISMATCH');
   });
 });

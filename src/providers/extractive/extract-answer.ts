@@ -61,7 +61,7 @@ interface Candidate {
  */
 export function extractAnswer(question: string, sources: readonly GenerateSource[], options: ExtractiveOptions = {}): ExtractiveAnswer {
   if (sources.length === 0) return fixed(NO_SOURCES_ANSWER);
-  const maxSentences = options.maxSentences ?? EXTRACTIVE_MAX_SENTENCES;
+  const maxSentences = Math.max(1, options.maxSentences ?? EXTRACTIVE_MAX_SENTENCES);
   const maxChars = options.maxChars ?? EXTRACTIVE_MAX_CHARS;
 
   // A question made only of stop words ("who is the who?") is matched on its plain words.
@@ -90,9 +90,7 @@ export function extractAnswer(question: string, sources: readonly GenerateSource
     c.score = s / (1 + EXTRACTIVE_RANK_DECAY * c.rank);
   }
 
-  const ranked = candidates
-    .filter((c) => c.score > 0)
-    .sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
+  const ranked = candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
   if (ranked.length === 0) return fixed(NO_ANSWER_IN_SOURCES);
 
   const floor = (ranked[0] as Candidate).score * EXTRACTIVE_RELATIVE_FLOOR;

@@ -68,7 +68,14 @@ export function chunkDocument(input: ChunkInput, options: ChunkOptions): ChunkDr
   const spans = new SpanCollector(input, options).collect();
   return spans.map((s, ordinal) => {
     const text = input.text.slice(s.start, s.end);
-    return { id: chunkId(input.documentId, ordinal, s.headings, text), ordinal, text, headings: s.headings, start: s.start, end: s.end };
+    return {
+      id: chunkId(input.documentId, ordinal, s.headings, text),
+      ordinal,
+      text,
+      headings: [...s.headings],
+      start: s.start,
+      end: s.end,
+    };
   });
 }
 

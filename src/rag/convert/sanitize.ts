@@ -13,11 +13,7 @@ const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/g;
 
 /** Returns `source` with CRLF/CR as LF, control and zero-width characters removed and lone surrogates replaced by U+FFFD. */
 export function sanitizeSource(source: string): string {
-  return source
-    .replace(/\r\n?/g, '\n')
-    .replace(CONTROL, '')
-    .replace(INVISIBLE, '')
-    .replace(LONE_SURROGATE, '\uFFFD');
+  return source.replace(/\r\n?/g, '\n').replace(CONTROL, '').replace(INVISIBLE, '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** Collapses every run of whitespace (including newlines and no-break spaces) to one space. */

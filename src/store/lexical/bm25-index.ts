@@ -4,7 +4,8 @@
  * score(q, d) = sum over query terms t of  qtf(t) * idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
  * idf(t)      = ln(1 + (N - df + 0.5) / (df + 0.5))      (Lucene's and Anserini's form: always positive)
  * A query term repeated n times counts n times, as in Anserini's bag-of-words queries. Lengths are
- * exact term counts after stop-word removal (Lucene rounds them to one byte; ranking differs only on ties).
+ * exact term counts after stop-word removal (Lucene stores them lossily in one byte per document).
+ * The (k1 + 1) factor, which Lucene 8+ drops, scales every score equally and never changes a ranking.
  *
  * Layout, for speed and memory at 100k+ chunks: a term dictionary (Map term -> id); postings in a
  * PostingsPool; per-slot label, length and liveness in typed arrays; a label -> slot map. `remove`
@@ -22,9 +23,13 @@ import { decodeSnapshot, encodeSnapshot, snapshotError, type Bm25SnapshotData } 
 import { PostingsPool, newCursor } from './postings-pool.js';
 import { ensureCapacity } from './typed-arrays.js';
 
-/** Term-frequency saturation; 0.9 is Anserini's default for MS MARCO passage (Lin et al., "Anserini", SIGIR 2017 & its regressions). */
+/**
+ * Term-frequency saturation. 0.9 (with b = 0.4) is the BM25 setting of Anserini's MS MARCO passage
+ * regression (castorini/anserini, docs/regressions-msmarco-passage.md; Yang, Fang & Lin,
+ * SIGIR 2017), tuned for short web passages like ragd's ~1,000-character chunks.
+ */
 export const DEFAULT_BM25_K1 = 0.9;
-/** Length normalisation; 0.4 is Anserini's MS MARCO passage default, suited to short, similar-length passages. */
+/** Length normalisation; 0.4, Anserini's MS MARCO passage default (see DEFAULT_BM25_K1): chunks vary little in length. */
 export const DEFAULT_BM25_B = 0.4;
 /** Compact once this share of slots are tombstones: bounds wasted memory and scan time to ~1/3 extra. */
 const COMPACT_DEAD_FRACTION = 0.25;

@@ -1,0 +1,342 @@
+// Tracing: one simulated query yields the expected span tree (server span joined to the caller's
+// trace, stage spans under it, provider client spans with gen-AI attributes under the stages), the
+// upstream receives a traceparent from that trace, and with tracing off nothing is created or sent.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import * as semconv from '@opentelemetry/semantic-conventions';
+import * as incubating from '@opentelemetry/semantic-conventions/incubating';
+import { createTracing, NOOP_SPAN, type Tracing } from '../../src/observability/tracing.js';
+import { registerTracingHooks } from '../../src/observability/tracing-hooks.js';
+import {
+  ATTR,
+  SPAN_NAMES,
+  providerSpanAttributes,
+  providerSpanName,
+  usageAttributes,
+  type ProviderCallInfo,
+} from '../../src/observability/tracing-attributes.js';
+import { serviceNameFrom, tracingEnabled } from '../../src/observability/tracing-env.js';
+
+const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
+
+/** A stand-in provider on 127.0.0.1:0 that records the headers of every request. */
+async function startUpstream(): Promise<{ server: Server; url: string; seen: IncomingHttpHeaders[] }> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, usage: { prompt_tokens: 12, completion_tokens: 7 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}`, seen };
+}
+
+/** What ragd's provider layer will do: a client span, traceparent injected, usage recorded. */
+async function callProvider(tracing: Tracing, info: ProviderCallInfo): Promise<void> {
+  await tracing.withSpan(
+    providerSpanName(info),
+    providerSpanAttributes(info),
+    async (span) => {
+      const headers = tracing.injectTraceparent({ 'content-type': 'application/json' });
+      const res = await fetch(info.url, { method: 'POST', headers, body: '{}' });
+      const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+      span.setAttributes(usageAttributes({ inputTokens: body.usage.prompt_tokens, outputTokens: body.usage.completion_tokens }));
+    },
+    { kind: 'client' },
+  );
+}
+
+/** An app whose query route runs the stages the way the query pipeline will. */
+async function buildApp(tracing: Tracing, upstream: string): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, genReqId: (req) => String(req.headers['x-request-id'] ?? 'generated') });
+  registerTracingHooks(app, tracing);
+  app.post('/api/v1/rag/query', async () => {
+    await tracing.withSpan(SPAN_NAMES.cacheLookup, { [ATTR.cacheResult]: 'miss' }, async () => undefined);
+    await tracing.withSpan(SPAN_NAMES.embed, {}, () =>
+      callProvider(tracing, { system: 'ollama', operation: 'embeddings', model: 'nomic-embed-text', url: `${upstream}/api/embed` }),
+    );
+    tracing.withSpan(SPAN_NAMES.search, { [ATTR.retrievalMode]: 'hybrid', [ATTR.topK]: 5 }, (span) => span.setAttributes({ [ATTR.hits]: 3 }));
+    // Generation streams, so its span outlives one callback: started, run, ended by hand.
+    const generate = tracing.startSpan(SPAN_NAMES.generate);
+    await generate.run(() =>
+      callProvider(tracing, { system: 'openai', operation: 'chat', model: 'gpt-4o-mini', url: `${upstream}/v1/chat/completions`, maxTokens: 512, temperature: 0.1 }),
+    );
+    generate.end();
+    return { answer: 'ok', traceId: tracing.currentTraceId() };
+  });
+  app.get('/boom', async () => {
+    throw Object.assign(new Error('exploded'), { code: 'RAGD_ERR_INTERNAL' });
+  });
+  app.get('/bad', async (_req, reply) => reply.code(404).send({ error: 'nope' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app;
+}
+
+function byName(spans: ReadableSpan[], name: string): ReadableSpan {
+  const found = spans.filter((s) => s.name === name);
+  assert.equal(found.length, 1, `exactly one span named ${name}; got ${spans.map((s) => s.name).join(', ')}`);
+  return found[0] as ReadableSpan;
+}
+
+function parentOf(span: ReadableSpan): string | undefined {
+  return span.parentSpanContext?.spanId;
+}
+
+describe('tracing on', () => {
+  const exporter = new InMemorySpanExporter();
+  let tracing: Tracing;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let app: FastifyInstance;
+  let base: string;
+
+  before(async () => {
+    tracing = await createTracing({ exporter, serviceName: 'ragd-test', version: '9.9.9', env: {} });
+    upstream = await startUpstream();
+    app = await buildApp(tracing, upstream.url);
+    const { port } = app.server.address() as AddressInfo;
+    base = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    await app.close();
+    upstream.server.close();
+    await tracing.shutdown();
+  });
+
+  test('a query yields the span tree, joined to the caller trace, with the traceparent sent upstream', async () => {
+    exporter.reset();
+    upstream.seen.length = 0;
+    const res = await fetch(`${base}/api/v1/rag/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`, 'x-request-id': 'req-42' },
+      body: '{"query":"q"}',
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { traceId: string };
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans();
+
+    const server = byName(spans, 'POST /api/v1/rag/query');
+    assert.equal(server.kind, SpanKind.SERVER);
+    assert.equal(server.spanContext().traceId, CALLER_TRACE_ID, 'server span joins the caller trace');
+    assert.equal(parentOf(server), CALLER_SPAN_ID);
+    assert.equal(body.traceId, CALLER_TRACE_ID, 'currentTraceId inside the handler');
+    assert.deepEqual(
+      { ...server.attributes },
+      {
+        'http.request.method': 'POST',
+        'http.route': '/api/v1/rag/query',
+        'http.response.status_code': 200,
+        'url.path': '/api/v1/rag/query',
+        'url.scheme': 'http',
+        'ragd.request_id': 'req-42',
+      },
+    );
+    assert.equal(server.status.code, SpanStatusCode.UNSET);
+    assert.equal(server.resource.attributes['service.name'], 'ragd-test');
+    assert.equal(server.resource.attributes['service.version'], '9.9.9');
+
+    const serverId = server.spanContext().spanId;
+    for (const name of [SPAN_NAMES.cacheLookup, SPAN_NAMES.embed, SPAN_NAMES.search, SPAN_NAMES.generate]) {
+      const stage = byName(spans, name);
+      assert.equal(parentOf(stage), serverId, `${name} is a child of the server span`);
+      assert.equal(stage.kind, SpanKind.INTERNAL);
+      assert.equal(stage.spanContext().traceId, CALLER_TRACE_ID);
+    }
+    assert.equal(byName(spans, SPAN_NAMES.search).attributes[ATTR.hits], 3);
+
+    const embedCall = byName(spans, 'embeddings nomic-embed-text');
+    const chatCall = byName(spans, 'chat gpt-4o-mini');
+    assert.equal(parentOf(embedCall), byName(spans, SPAN_NAMES.embed).spanContext().spanId);
+    assert.equal(parentOf(chatCall), byName(spans, SPAN_NAMES.generate).spanContext().spanId);
+    assert.equal(chatCall.kind, SpanKind.CLIENT);
+    assert.deepEqual(
+      { ...chatCall.attributes },
+      {
+        'gen_ai.system': 'openai',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.request.max_tokens': 512,
+        'gen_ai.request.temperature': 0.1,
+        'gen_ai.usage.input_tokens': 12,
+        'gen_ai.usage.output_tokens': 7,
+        'server.address': '127.0.0.1',
+        'server.port': Number(new URL(upstream.url).port),
+      },
+    );
+    assert.equal(embedCall.attributes['gen_ai.system'], 'ollama');
+    assert.equal(embedCall.attributes['gen_ai.operation.name'], 'embeddings');
+    assert.equal(embedCall.attributes['gen_ai.request.max_tokens'], undefined, 'undefined attributes are skipped');
+
+    assert.equal(upstream.seen.length, 2);
+    const calls = [embedCall, chatCall];
+    upstream.seen.forEach((headers, i) => {
+      const m = TRACEPARENT.exec(String(headers.traceparent));
+      assert.ok(m, `upstream got a W3C traceparent: ${String(headers.traceparent)}`);
+      assert.equal(m[1], server.spanContext().traceId, 'upstream trace id is the server span trace id');
+      assert.equal(m[2], calls[i]?.spanContext().spanId, 'upstream parent is the provider client span');
+    });
+  });
+
+  test('without an incoming traceparent the server span starts a new trace', async () => {
+    exporter.reset();
+    const res = await fetch(`${base}/api/v1/rag/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(res.status, 200);
+    await tracing.flush();
+    const server = byName(exporter.getFinishedSpans(), 'POST /api/v1/rag/query');
+    assert.equal(server.parentSpanContext, undefined);
+    assert.notEqual(server.spanContext().traceId, CALLER_TRACE_ID);
+  });
+
+  test('5xx marks the server span failed with the thrown error; 4xx does not', async () => {
+    exporter.reset();
+    assert.equal((await fetch(`${base}/boom`)).status, 500);
+    assert.equal((await fetch(`${base}/bad`)).status, 404);
+    assert.equal((await fetch(`${base}/no-such-route`)).status, 404);
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans();
+    const boom = byName(spans, 'GET /boom');
+    assert.equal(boom.status.code, SpanStatusCode.ERROR);
+    assert.equal(boom.status.message, 'exploded');
+    assert.equal(boom.attributes[ATTR.errorType], 'RAGD_ERR_INTERNAL');
+    assert.equal(boom.events[0]?.name, 'exception');
+    const bad = byName(spans, 'GET /bad');
+    assert.equal(bad.status.code, SpanStatusCode.UNSET);
+    assert.equal(bad.attributes[ATTR.httpStatus], 404);
+    const unmatched = byName(spans, 'GET');
+    assert.equal(unmatched.attributes[ATTR.httpRoute], undefined, 'no route attribute when nothing matched');
+  });
+
+  test('withSpan ends the span and rethrows when fn throws or rejects', async () => {
+    exporter.reset();
+    assert.throws(() => tracing.withSpan('sync.fail', {}, () => {
+      throw new Error('sync');
+    }), /sync/);
+    await assert.rejects(tracing.withSpan('async.fail', {}, async () => {
+      throw new TypeError('async');
+    }), TypeError);
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans();
+    assert.equal(byName(spans, 'sync.fail').status.code, SpanStatusCode.ERROR);
+    assert.equal(byName(spans, 'async.fail').attributes[ATTR.errorType], 'TypeError');
+  });
+
+  test('injectTraceparent adds nothing outside any span', () => {
+    assert.deepEqual(tracing.injectTraceparent({ a: 'b' }), { a: 'b' });
+    assert.equal(tracing.currentTraceId(), undefined);
+  });
+});
+
+describe('tracing off', () => {
+  test('creates no spans, injects nothing, and withSpan is a plain call', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = await createTracing({ enabled: false, exporter, env: {} });
+    assert.equal(tracing.enabled, false);
+    assert.equal(tracing.tracer, null);
+    const promise = Promise.resolve(7);
+    assert.equal(tracing.withSpan('x', {}, () => promise), promise, 'the very same promise comes back');
+    assert.equal(tracing.withSpan('x', {}, (span) => span), NOOP_SPAN);
+    const headers = { accept: 'application/json' };
+    assert.equal(tracing.injectTraceparent(headers), headers);
+    assert.deepEqual(headers, { accept: 'application/json' });
+
+    const upstream = await startUpstream();
+    const app = await buildApp(tracing, upstream.url);
+    try {
+      const { port } = app.server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/rag/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` },
+        body: '{}',
+      });
+      assert.equal(res.status, 200);
+      assert.equal(upstream.seen.length, 2);
+      for (const h of upstream.seen) assert.equal(h.traceparent, undefined);
+      assert.equal(exporter.getFinishedSpans().length, 0);
+    } finally {
+      await app.close();
+      upstream.server.close();
+    }
+  });
+
+  test('is the default when no setting or OTEL variable asks for it', async () => {
+    assert.equal((await createTracing({ env: {} })).enabled, false);
+  });
+});
+
+describe('tracing switch and sampler from the environment', () => {
+  test('precedence: OTEL_SDK_DISABLED, explicit setting, exporter, OTEL_TRACES_EXPORTER, endpoint', () => {
+    assert.equal(tracingEnabled({}, {}), false);
+    assert.equal(tracingEnabled({}, { OTEL_TRACES_EXPORTER: 'otlp' }), true);
+    assert.equal(tracingEnabled({}, { OTEL_TRACES_EXPORTER: 'console, otlp' }), true);
+    assert.equal(tracingEnabled({}, { OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }), false);
+    assert.equal(tracingEnabled({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }), true);
+    assert.equal(tracingEnabled({}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }), true);
+    assert.equal(tracingEnabled({ enabled: true }, {}), true);
+    assert.equal(tracingEnabled({ enabled: false }, { OTEL_TRACES_EXPORTER: 'otlp' }), false);
+    assert.equal(tracingEnabled({ hasExporter: true }, {}), true);
+    assert.equal(tracingEnabled({ enabled: true, hasExporter: true }, { OTEL_SDK_DISABLED: 'true' }), false);
+  });
+
+  test('service name: explicit, then OTEL_SERVICE_NAME, then ragd', () => {
+    assert.equal(serviceNameFrom('a', { OTEL_SERVICE_NAME: 'b' }), 'a');
+    assert.equal(serviceNameFrom(undefined, { OTEL_SERVICE_NAME: 'b' }), 'b');
+    assert.equal(serviceNameFrom(undefined, {}), 'ragd');
+  });
+
+  test('OTEL_TRACES_SAMPLER=always_off records nothing but still propagates the trace', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = await createTracing({ exporter, env: { OTEL_TRACES_SAMPLER: 'always_off' } });
+    const headers = tracing.withSpan('dropped', {}, (span) => {
+      assert.equal(span.recording, false);
+      return tracing.injectTraceparent<Record<string, string>>({});
+    });
+    await tracing.shutdown();
+    assert.equal(exporter.getFinishedSpans().length, 0);
+    assert.match(String(headers.traceparent), /-00$/, 'propagated as not sampled');
+  });
+
+  test('the parent-based default keeps a caller decision not to sample', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = await createTracing({ exporter, env: {} });
+    const span = tracing.startSpan('server', {}, { kind: 'server', carrier: { traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-00` } });
+    assert.equal(span.recording, false);
+    assert.equal(span.traceId, CALLER_TRACE_ID);
+    span.end();
+    await tracing.shutdown();
+    assert.equal(exporter.getFinishedSpans().length, 0);
+  });
+});
+
+test('attribute keys match @opentelemetry/semantic-conventions', () => {
+  assert.equal(ATTR.httpMethod, semconv.ATTR_HTTP_REQUEST_METHOD);
+  assert.equal(ATTR.httpRoute, semconv.ATTR_HTTP_ROUTE);
+  assert.equal(ATTR.httpStatus, semconv.ATTR_HTTP_RESPONSE_STATUS_CODE);
+  assert.equal(ATTR.urlPath, semconv.ATTR_URL_PATH);
+  assert.equal(ATTR.urlScheme, semconv.ATTR_URL_SCHEME);
+  assert.equal(ATTR.serverAddress, semconv.ATTR_SERVER_ADDRESS);
+  assert.equal(ATTR.serverPort, semconv.ATTR_SERVER_PORT);
+  assert.equal(ATTR.errorType, semconv.ATTR_ERROR_TYPE);
+  assert.equal(ATTR.genAiSystem, incubating.ATTR_GEN_AI_SYSTEM);
+  assert.equal(ATTR.genAiProvider, incubating.ATTR_GEN_AI_PROVIDER_NAME);
+  assert.equal(ATTR.genAiOperation, incubating.ATTR_GEN_AI_OPERATION_NAME);
+  assert.equal(ATTR.genAiRequestModel, incubating.ATTR_GEN_AI_REQUEST_MODEL);
+  assert.equal(ATTR.genAiResponseModel, incubating.ATTR_GEN_AI_RESPONSE_MODEL);
+  assert.equal(ATTR.genAiMaxTokens, incubating.ATTR_GEN_AI_REQUEST_MAX_TOKENS);
+  assert.equal(ATTR.genAiTemperature, incubating.ATTR_GEN_AI_REQUEST_TEMPERATURE);
+  assert.equal(ATTR.genAiInputTokens, incubating.ATTR_GEN_AI_USAGE_INPUT_TOKENS);
+  assert.equal(ATTR.genAiOutputTokens, incubating.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS);
+  assert.equal(incubating.GEN_AI_OPERATION_NAME_VALUE_CHAT, 'chat');
+  assert.equal(incubating.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS, 'embeddings');
+});
