@@ -64,9 +64,11 @@ export function guardFeatures(text: string): GuardFeatures {
   const numbers: string[] = [];
   for (const m of source.matchAll(NUMBER)) numbers.push(normaliseNumber(m[0]));
   const entities = new Set<string>();
+  const quoted: Array<[number, number]> = [];
   for (const m of source.matchAll(QUOTED)) {
     const phrase = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').toLowerCase().replace(/\s+/gu, ' ').trim();
     if (phrase !== '') entities.add(phrase);
+    quoted.push([m.index, m.index + m[0].length]);
   }
   const tentative = new Set<string>();
   const words = new Set<string>();
@@ -78,9 +80,14 @@ export function guardFeatures(text: string): GuardFeatures {
     if (NEGATIONS.has(lower) || BARE_NEGATIONS.has(lower) || lower.endsWith("n't")) negations++;
     const spelled = NUMBER_WORDS[lower];
     if (spelled !== undefined) numbers.push(spelled);
-    const kind = entityKind(word, isSentenceStart(source, m.index));
-    if (kind === 'certain') entities.add(lower);
-    else if (kind === 'tentative' && !isStopword(lower) && !OPENERS.has(lower) && spelled === undefined) tentative.add(lower);
+    // Entities and word matching use the part before an apostrophe: Microsoft's = Microsoft, What's = What.
+    const base = lower.split("'")[0]!;
+    words.add(base);
+    // A quoted phrase is one entity; its words are not entities on their own.
+    const inQuote = quoted.some(([start, end]) => m.index >= start && m.index < end);
+    const kind = inQuote ? undefined : entityKind(word, isSentenceStart(source, m.index));
+    if (kind === 'certain') entities.add(base);
+    else if (kind === 'tentative' && !isStopword(base) && !OPENERS.has(base) && spelled === undefined) tentative.add(base);
   }
   numbers.sort();
   return { numbers, negations, entities, tentative, words };

@@ -60,7 +60,7 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
     const dir = mkdtempSync(join(tmpdir(), 'ragd-bench-'));
     dirs.push(dir);
     // Shedding limits are raised so the benchmark measures the paths, not the load shedder.
-    const server = await spawnServer({ env: { RAGD_DATA_DIR: dir, RAGD_LOG_LEVEL: 'warn', RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', ...env } });
+    const server = await spawnServer({ env: { RAGD_DATA_DIR: dir, RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', ...env } });
     servers.push(server);
     return server;
   };

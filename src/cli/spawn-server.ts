@@ -26,7 +26,8 @@ export interface SpawnOptions {
 export function spawnServer(options: SpawnOptions): Promise<ChildServer> {
   const command = options.command ?? [...process.execArgv, process.argv[1]!];
   const child = spawn(process.execPath, [...command, 'serve'], {
-    env: { ...process.env, RAGD_PORT: '0', RAGD_LOG_LEVEL: 'info', RAGD_PRETTY_LOGS: 'false', ...options.env },
+    // Info level at least: the "ragd listening" line is how the URL is learnt.
+    env: { ...process.env, RAGD_PORT: '0', RAGD_PRETTY_LOGS: 'false', ...options.env, RAGD_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', options.stderr ?? 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

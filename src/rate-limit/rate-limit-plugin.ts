@@ -13,7 +13,8 @@ import type { RateLimitOutcome } from '../observability/metric-names.js';
 import { rateLimitHeaders } from './headers.js';
 import type { RateLimiter, RateLimitRule } from './limiter.js';
 import { uniformLimits, isRouteClass, type RouteClass } from './route-class.js';
-import '../auth/auth-plugin.js';
+// Type-only: brings the auth plugin's route config (`public`) and `request.principal` into scope.
+import type {} from '../auth/auth-plugin.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -3,7 +3,7 @@
  * dummy routes for each scope; logs are captured as parsed JSON objects.
  */
 import { Writable } from 'node:stream';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { pino } from 'pino';
 import { registerAuth, type AuthPluginOptions } from '../../src/auth/auth-plugin.js';
 import { tenantFor } from '../../src/auth/tenant.js';
@@ -27,7 +27,7 @@ export async function buildAuthApp(options: AuthPluginOptions, extra?: (app: Fas
   registerRequestContext(app, { requestTimeoutMs: 5_000 });
   registerErrorHandling(app);
   registerAuth(app, options);
-  const who = async (request: import('fastify').FastifyRequest) => ({
+  const who = async (request: FastifyRequest) => ({
     kind: request.principal.kind,
     id: request.principal.id,
     tenant: request.tenant,

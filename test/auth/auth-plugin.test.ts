@@ -77,7 +77,7 @@ describe('auth plugin', () => {
   });
 
   test('API key: valid (Bearer and X-API-Key), expired, revoked, wrong, missing scope', async () => {
-    for (const headers of [{ authorization: `Bearer ${keys.query}` }, { 'x-api-key': keys.query }]) {
+    for (const headers of [{ authorization: `Bearer ${keys.query}` }, { 'x-api-key': keys.query }] as Record<string, string>[]) {
       const res = await get('/query', headers);
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), { kind: 'api_key', id: keys.query.slice(5, 17), tenant: 'acme', scopes: ['query'], actingFor: 'acme' });

@@ -21,6 +21,8 @@ import {
   type ProviderCallInfo,
 } from '../../src/observability/tracing-attributes.js';
 import { serviceNameFrom, tracingEnabled } from '../../src/observability/tracing-env.js';
+import { iterateInSpan } from '../../src/observability/tracing-iterable.js';
+import { startProviderSpan } from '../../src/observability/tracing-provider.js';
 
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
@@ -42,19 +44,27 @@ async function startUpstream(): Promise<{ server: Server; url: string; seen: Inc
   return { server, url: `http://127.0.0.1:${port}`, seen };
 }
 
-/** What ragd's provider layer will do: a client span, traceparent injected, usage recorded. */
+/** What request.ts will do: a client span with the traceparent injected, usage recorded, ended after the body. */
 async function callProvider(tracing: Tracing, info: ProviderCallInfo): Promise<void> {
-  await tracing.withSpan(
-    providerSpanName(info),
-    providerSpanAttributes(info),
-    async (span) => {
-      const headers = tracing.injectTraceparent({ 'content-type': 'application/json' });
-      const res = await fetch(info.url, { method: 'POST', headers, body: '{}' });
-      const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
-      span.setAttributes(usageAttributes({ inputTokens: body.usage.prompt_tokens, outputTokens: body.usage.completion_tokens }));
-    },
-    { kind: 'client' },
-  );
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const span = startProviderSpan({ tracing, call: info }, headers);
+  try {
+    const res = await fetch(info.url, { method: 'POST', headers, body: '{}' });
+    const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+    span.setAttributes(usageAttributes({ inputTokens: body.usage.prompt_tokens, outputTokens: body.usage.completion_tokens }));
+  } catch (err) {
+    span.fail(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** A streaming generator: the provider call happens inside the generator body, between yields. */
+async function* fakeStream(tracing: Tracing, url: string): AsyncGenerator<string> {
+  yield 'The ';
+  await callProvider(tracing, { system: 'openai', operation: 'chat', model: 'gpt-4o-mini', url, maxTokens: 512, temperature: 0.1 });
+  yield 'answer';
 }
 
 /** An app whose query route runs the stages the way the query pipeline will. */
@@ -67,13 +77,15 @@ async function buildApp(tracing: Tracing, upstream: string): Promise<FastifyInst
       callProvider(tracing, { system: 'ollama', operation: 'embeddings', model: 'nomic-embed-text', url: `${upstream}/api/embed` }),
     );
     tracing.withSpan(SPAN_NAMES.search, { [ATTR.retrievalMode]: 'hybrid', [ATTR.topK]: 5 }, (span) => span.setAttributes({ [ATTR.hits]: 3 }));
-    // Generation streams, so its span outlives one callback: started, run, ended by hand.
+    // Generation streams, so its span outlives one callback: started by hand, each step run in it.
     const generate = tracing.startSpan(SPAN_NAMES.generate);
-    await generate.run(() =>
-      callProvider(tracing, { system: 'openai', operation: 'chat', model: 'gpt-4o-mini', url: `${upstream}/v1/chat/completions`, maxTokens: 512, temperature: 0.1 }),
-    );
-    generate.end();
-    return { answer: 'ok', traceId: tracing.currentTraceId() };
+    let answer = '';
+    try {
+      for await (const text of iterateInSpan(generate, fakeStream(tracing, `${upstream}/v1/chat/completions`))) answer += text;
+    } finally {
+      generate.end();
+    }
+    return { answer, traceId: tracing.currentTraceId() };
   });
   app.get('/boom', async () => {
     throw Object.assign(new Error('exploded'), { code: 'RAGD_ERR_INTERNAL' });
@@ -232,6 +244,27 @@ describe('tracing on', () => {
     assert.equal(byName(spans, 'async.fail').attributes[ATTR.errorType], 'TypeError');
   });
 
+  test('iterateInSpan runs every step in the span and closes the source when the consumer stops early', async () => {
+    exporter.reset();
+    let closed = false;
+    async function* source(): AsyncGenerator<string | undefined> {
+      try {
+        yield tracing.currentTraceId();
+        yield tracing.currentTraceId();
+      } finally {
+        closed = true;
+      }
+    }
+    const span = tracing.startSpan('outer');
+    for await (const traceId of iterateInSpan(span, source())) {
+      assert.equal(traceId, span.traceId);
+      assert.equal(tracing.currentTraceId(), undefined, 'the consumer stays outside the span');
+      break;
+    }
+    span.end();
+    assert.equal(closed, true);
+  });
+
   test('injectTraceparent adds nothing outside any span', () => {
     assert.deepEqual(tracing.injectTraceparent({ a: 'b' }), { a: 'b' });
     assert.equal(tracing.currentTraceId(), undefined);
@@ -319,7 +352,7 @@ describe('tracing switch and sampler from the environment', () => {
   });
 });
 
-test('attribute keys match @opentelemetry/semantic-conventions', () => {
+test('attribute keys match @opentelemetry/semantic-conventions; provider span name and server attributes', () => {
   assert.equal(ATTR.httpMethod, semconv.ATTR_HTTP_REQUEST_METHOD);
   assert.equal(ATTR.httpRoute, semconv.ATTR_HTTP_ROUTE);
   assert.equal(ATTR.httpStatus, semconv.ATTR_HTTP_RESPONSE_STATUS_CODE);
@@ -337,6 +370,12 @@ test('attribute keys match @opentelemetry/semantic-conventions', () => {
   assert.equal(ATTR.genAiTemperature, incubating.ATTR_GEN_AI_REQUEST_TEMPERATURE);
   assert.equal(ATTR.genAiInputTokens, incubating.ATTR_GEN_AI_USAGE_INPUT_TOKENS);
   assert.equal(ATTR.genAiOutputTokens, incubating.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS);
+  const info: ProviderCallInfo = { system: 'openai', operation: 'embeddings', model: 'text-embedding-3-small', url: 'https://api.openai.com/v1/embeddings?x=1' };
+  assert.equal(providerSpanName(info), 'embeddings text-embedding-3-small');
+  const attrs = providerSpanAttributes(info);
+  assert.equal(attrs[ATTR.serverAddress], 'api.openai.com');
+  assert.equal(attrs[ATTR.serverPort], 443, 'the scheme default port when the URL has none');
+  assert.ok(!Object.values(attrs).some((v) => typeof v === 'string' && v.includes('/v1/')), 'no path or query recorded');
   assert.equal(incubating.GEN_AI_OPERATION_NAME_VALUE_CHAT, 'chat');
   assert.equal(incubating.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS, 'embeddings');
 });

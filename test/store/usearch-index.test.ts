@@ -294,11 +294,12 @@ describe('exactSearch', () => {
       bruteForce(data, labels, query, 7),
     );
     hits.forEach((h) => assert.ok(Math.abs(h.score - dot(data[h.label]!, query)) < 1e-6));
-    // Cosine, not dot product: scaling a candidate does not change its score.
-    const scaled = Float32Array.from(data[3]!, (x) => x * 5);
+    // Cosine, not dot product: scaling a candidate (by a power of two, so exactly) leaves its score
+    // unchanged, and the tie goes to the smaller label.
+    const scaled = Float32Array.from(data[3]!, (x) => x * 4);
     const [a, b] = exactSearch(query, [{ label: 9, embedding: scaled }, { label: 4, embedding: data[3]! }], 2);
     assert.deepEqual([a!.label, b!.label], [4, 9]);
-    assert.ok(Math.abs(a!.score - b!.score) < 1e-6);
+    assert.equal(a!.score, b!.score);
     assert.deepEqual(exactSearch(query, [{ label: 1, embedding: new Float32Array(24) }], 3), [{ label: 1, score: 0 }]);
     assert.deepEqual(exactSearch(query, [], 3), []);
     assert.throws(() => exactSearch(query, [{ label: 1, embedding: new Float32Array(5) }], 3), (err) => isRagdError(err) && err.code === 'RAGD_ERR_EMBEDDER_MISMATCH');

@@ -241,12 +241,14 @@ function renderMetrics(metrics, at) {
   if (dTotal !== undefined && seconds > 0) {
     const rate = dTotal / seconds;
     setText('req-rate', fmtRate(rate));
-    setText('req-error-rate', `${fmtRate(increase(errors5xx, previous.errors5xx) / seconds)}/s`);
     pushHistory(history.rate, rate);
   } else {
     setText('req-rate', '–');
-    setText('req-error-rate', total > 0 ? fmtPct(errors5xx / total) : '–');
   }
+  // Share of 5xx among the last interval's requests, or among all of them when it had none.
+  const d5xx = increase(errors5xx, previous?.errors5xx);
+  if (dTotal > 0 && d5xx !== undefined) setText('req-error-rate', fmtPct(d5xx / dTotal));
+  else setText('req-error-rate', total > 0 ? fmtPct(errors5xx / total) : '–');
   sparkline('spark-rate', history.rate);
 
   // Latency: the last interval when it had requests, else everything since start.
@@ -352,7 +354,7 @@ function renderSlo(data) {
       const fill = el('span');
       fill.style.width = `${Math.max(0, Math.min(1, remaining)) * 100}%`;
       const bar = el('div', { className: `bar ${tone}`, role: 'img', 'aria-label': `${fmtPct(remaining)} of the error budget left` }, [fill]);
-      cell.append(el('span', { text: fmtPct(remaining) }), bar);
+      cell.append(el('span', { text: remaining > 0 ? fmtPct(remaining) : `exhausted (${fmtPct(remaining)})` }), bar);
     } else {
       cell.append('–');
     }
@@ -391,9 +393,8 @@ function renderSlo(data) {
 
 const missingUntil = new Map();
 
-async function fetchChecked(url) {
-  const res = await fetch(url, { headers: { accept: 'application/json, text/plain;q=0.9' }, cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  return res;
+function fetchChecked(url) {
+  return fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
 }
 
 async function getText(url) {
@@ -435,8 +436,19 @@ function start() {
   };
   setText('refresh-interval', fmtSeconds(refreshMs));
   let lastSuccess;
+  let busy = false;
 
   async function tick() {
+    if (busy) return;
+    busy = true;
+    try {
+      await refresh();
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function refresh() {
     const now = Date.now();
     const problems = [];
     const guard = (label, promise) =>
@@ -453,6 +465,7 @@ function start() {
     if (text !== undefined) {
       try {
         renderMetrics(parsePrometheus(text), at);
+        lastSuccess = new Date();
       } catch (err) {
         problems.push(`/metrics: could not read the exposition (${describe(err)})`);
       }
@@ -463,12 +476,11 @@ function start() {
     const banner = $('error-banner');
     const status = $('status');
     if (problems.length === 0) {
-      lastSuccess = new Date();
       banner.hidden = true;
       banner.replaceChildren();
       status.classList.remove('stale');
     } else {
-      const since = lastSuccess ? ` Showing data from ${lastSuccess.toLocaleTimeString()}.` : ' No data yet.';
+      const since = lastSuccess ? ` Metrics shown are from ${lastSuccess.toLocaleTimeString()}.` : ' No data yet.';
       banner.replaceChildren(el('strong', { text: 'Refresh failed. ' }), document.createTextNode(`${problems.join('; ')}.${since}`));
       banner.hidden = false;
       status.classList.add('stale');

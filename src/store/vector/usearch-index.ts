@@ -18,6 +18,7 @@
  * measured at 384-d, 1-2 per 20k vectors (11 per 100k) are unreachable with single-threaded inserts.
  * For small allow-sets, exactSearch (exact-search.ts) over the store's embeddings is exact and faster.
  */
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import usearch from 'usearch';
 import { DEFAULT_HNSW_EF_CONSTRUCTION, DEFAULT_HNSW_EF_SEARCH, DEFAULT_HNSW_M } from '../../config/defaults.js';
@@ -215,7 +216,12 @@ export class UsearchVectorIndex implements VectorIndex {
     const tmp = `${path}.${process.pid}.${++tempCounter}.tmp`;
     const count = this.native.size();
     // Synchronous in the binding, so the snapshot is consistent with no later add or remove mixed in.
-    this.native.save(tmp);
+    try {
+      this.native.save(tmp);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw new RagdError('RAGD_ERR_INTERNAL', `vector index could not be written to ${tmp}: ${(err as Error).message}`, { cause: err });
+    }
     await sealAndRename(tmp, path, {
       dimensions: this.dimensions,
       scalarCode: SCALAR_CODES[this.opts.quantization],

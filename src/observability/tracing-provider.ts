@@ -1,0 +1,27 @@
+/**
+ * The client span of one provider HTTP call, and its W3C `traceparent`: what
+ * src/providers/http/request.ts needs, in one call. A provider passes a {@link ProviderTrace} in
+ * its HttpCall; without one (or with tracing off) the call gets the no-op span and its headers are
+ * left alone.
+ */
+import { NOOP_SPAN } from './tracing.js';
+import { providerSpanAttributes, providerSpanName, type ProviderCallInfo } from './tracing-attributes.js';
+import type { TraceSpan, Tracing } from './tracing-types.js';
+
+/** What a provider tells the HTTP layer so the call is traced. */
+export interface ProviderTrace {
+  tracing: Tracing;
+  call: ProviderCallInfo;
+}
+
+/**
+ * Starts the client span (`chat llama3.2`, kind client, gen-AI attributes) as a child of the active
+ * span and adds its `traceparent` to `headers` (mutated). The caller ends the span: after the body
+ * is read for JSON calls, when the stream finishes for streamed ones; `fail(err)` first on errors.
+ */
+export function startProviderSpan(trace: ProviderTrace | undefined, headers: Record<string, string>): TraceSpan {
+  if (trace === undefined || !trace.tracing.enabled) return NOOP_SPAN;
+  const span = trace.tracing.startSpan(providerSpanName(trace.call), providerSpanAttributes(trace.call), { kind: 'client' });
+  trace.tracing.injectTraceparent(headers, span);
+  return span;
+}

@@ -1,0 +1,89 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EmbeddingCache, decodeVector, encodeVector } from '../../src/cache/embedding-cache.js';
+import { MemoryStore } from '../../src/cache/memory-store.js';
+import { CountingCacheEvents } from '../../src/cache/cache-events.js';
+import { FakeClock } from './fake-clock.js';
+import { FailingStore } from './failing-store.js';
+
+const vec = (text: string) => Float32Array.from([text.length, text.charCodeAt(0), 0.5]);
+
+function recorder() {
+  const batches: string[][] = [];
+  const embed = async (texts: string[]) => {
+    batches.push([...texts]);
+    return texts.map(vec);
+  };
+  return { batches, embed };
+}
+
+describe('EmbeddingCache', () => {
+  test('embeds only misses, once per distinct text, preserving order', async () => {
+    const events = new CountingCacheEvents();
+    const cache = new EmbeddingCache({ events });
+    const { batches, embed } = recorder();
+    const first = await cache.embedMany(['a', 'bb', 'a'], 'm1', embed);
+    assert.deepEqual(batches, [['a', 'bb']]);
+    assert.deepEqual(first, [vec('a'), vec('bb'), vec('a')]);
+    const second = await cache.embedMany(['ccc', 'a', 'bb', 'dddd'], 'm1', embed);
+    assert.deepEqual(batches[1], ['ccc', 'dddd']);
+    assert.deepEqual(second, [vec('ccc'), vec('a'), vec('bb'), vec('dddd')]);
+    assert.equal(events.hitCount('memory', 'embedding'), 2);
+    assert.equal(events.misses.get('embedding'), 4);
+  });
+
+  test('all hits call nothing; models do not share entries', async () => {
+    const cache = new EmbeddingCache();
+    const { batches, embed } = recorder();
+    await cache.embedMany(['x'], 'm1', embed);
+    await cache.embedMany(['x'], 'm1', embed);
+    assert.equal(batches.length, 1);
+    await cache.embedMany(['x'], 'm2', embed);
+    assert.equal(batches.length, 2);
+  });
+
+  test('returned vectors are copies', async () => {
+    const cache = new EmbeddingCache();
+    const { embed } = recorder();
+    const [a] = await cache.embedMany(['x'], 'm', embed);
+    a![0] = 999;
+    const [b] = await cache.embedMany(['x'], 'm', embed);
+    assert.equal(b![0], 1);
+  });
+
+  test('entries expire after the TTL and the store is bounded', async () => {
+    const clock = new FakeClock();
+    const cache = new EmbeddingCache({ now: clock.now, ttlMs: 1_000, store: new MemoryStore({ maxEntries: 2, now: clock.now }) });
+    const { batches, embed } = recorder();
+    await cache.embedMany(['a', 'b', 'c'], 'm', embed);
+    await cache.embedMany(['c'], 'm', embed);
+    assert.equal(batches.length, 1);
+    await cache.embedMany(['a'], 'm', embed);
+    assert.equal(batches.length, 2, 'a was evicted by the bound');
+    clock.advance(1_000);
+    await cache.embedMany(['c'], 'm', embed);
+    assert.equal(batches.length, 3, 'c expired');
+  });
+
+  test('a failing store degrades to embedding everything', async () => {
+    const events = new CountingCacheEvents();
+    const store = new FailingStore(new MemoryStore());
+    store.failing = true;
+    const cache = new EmbeddingCache({ store, events, tierName: 'redis' });
+    const { embed } = recorder();
+    assert.deepEqual(await cache.embedMany(['a', 'b'], 'm', embed), [vec('a'), vec('b')]);
+    assert.equal(events.errors.get('redis'), 4);
+  });
+
+  test('rejects when embedFn returns the wrong count', async () => {
+    const cache = new EmbeddingCache();
+    await assert.rejects(cache.embedMany(['a', 'b'], 'm', async () => [vec('a')]), TypeError);
+  });
+
+  test('vector encoding round-trips exactly', () => {
+    const v = Float32Array.from([0.1, -2.5, 1e-30, 3.4e38]);
+    assert.deepEqual(decodeVector(encodeVector(v)), v);
+    assert.deepEqual(decodeVector(encodeVector(v.subarray(1, 3))), v.subarray(1, 3));
+    assert.equal(decodeVector('AAA='), undefined);
+  });
+});
