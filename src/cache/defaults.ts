@@ -61,3 +61,5 @@ export const DEFAULT_SEMANTIC_HNSW_M = 16;
 export const DEFAULT_SEMANTIC_HNSW_EF_ADD = 64;
 /** HNSW search beam. */
 export const DEFAULT_SEMANTIC_HNSW_EF_SEARCH = 64;
+/** Graph storage for the semantic index: i8 searches ~5x faster than f32 here; similarities are re-scored exactly in f32. */
+export const DEFAULT_SEMANTIC_QUANTIZATION = 'i8';

@@ -9,12 +9,23 @@
  * dead ids, and once dead ids outnumber live ones the live vectors are copied into a fresh graph a
  * small batch per event-loop turn (no long pause), while the old graph keeps serving. The graph
  * therefore holds at most about twice the live entries, and usearch never sees a removal.
+ *
+ * Vectors are L2-normalised on the way in and the graph stores them as i8: on this 2-core machine
+ * (20k random 384-d vectors, M 16, ef 64) i8 searched in ~66 µs p50 against ~320 µs for f32 at the
+ * same near-duplicate recall (0.9965 vs 0.998). Quantisation only steers the graph walk: candidates
+ * are re-scored with an exact f32 dot product, so thresholds compare exact cosines.
  */
 import usearch from 'usearch';
-import { DEFAULT_SEMANTIC_HNSW_EF_ADD, DEFAULT_SEMANTIC_HNSW_EF_SEARCH, DEFAULT_SEMANTIC_HNSW_M } from './defaults.js';
+import {
+  DEFAULT_SEMANTIC_HNSW_EF_ADD,
+  DEFAULT_SEMANTIC_HNSW_EF_SEARCH,
+  DEFAULT_SEMANTIC_HNSW_M,
+  DEFAULT_SEMANTIC_QUANTIZATION,
+} from './defaults.js';
 
 const { Index, MetricKind, ScalarKind } = usearch;
 type Graph = InstanceType<typeof Index>;
+const SCALARS = { i8: ScalarKind.I8, f16: ScalarKind.F16, f32: ScalarKind.F32 } as const;
 
 export interface AnnIndexOptions {
   dimensions: number;
@@ -24,6 +35,8 @@ export interface AnnIndexOptions {
   efAdd?: number;
   /** Search beam. Defaults to DEFAULT_SEMANTIC_HNSW_EF_SEARCH (64). */
   efSearch?: number;
+  /** Graph storage type. Defaults to DEFAULT_SEMANTIC_QUANTIZATION (i8); similarities are exact regardless. */
+  quantization?: 'i8' | 'f16' | 'f32';
   /** Runs a compaction step later. Defaults to setImmediate; tests pass a manual queue. */
   schedule?: (step: () => void) => void;
   /** Vectors copied per compaction step. Defaults to 32 (a few ms at 384-d). */
@@ -65,6 +78,7 @@ export class AnnIndex {
       m: options.m ?? DEFAULT_SEMANTIC_HNSW_M,
       efAdd: options.efAdd ?? DEFAULT_SEMANTIC_HNSW_EF_ADD,
       efSearch: options.efSearch ?? DEFAULT_SEMANTIC_HNSW_EF_SEARCH,
+      quantization: options.quantization ?? DEFAULT_SEMANTIC_QUANTIZATION,
       schedule: options.schedule ?? ((step) => void setImmediate(step)),
       compactBatch: Math.max(1, options.compactBatch ?? 32),
       minDeadToCompact: options.minDeadToCompact ?? 64,
@@ -86,11 +100,12 @@ export class AnnIndex {
     return this.compaction !== undefined;
   }
 
-  /** Adds a vector (copied) under a new id. Throws on a wrong length or an id already present. */
+  /** Adds a vector (normalised copy) under a new id. Throws on a wrong length, a zero vector or an id already present. */
   add(id: number, vector: Float32Array): void {
     if (vector.length !== this.dimensions) throw new RangeError(`vector has ${vector.length} dimensions, index has ${this.dimensions}`);
     if (this.vectors.has(id) || this.dead.has(id)) throw new RangeError(`id ${id} was already used`);
-    const copy = new Float32Array(vector);
+    const copy = unit(vector);
+    if (copy === undefined) throw new RangeError('cannot index a zero vector');
     this.vectors.set(id, copy);
     this.graph.add(BigInt(id), copy, THREADS);
     this.compaction?.graph.add(BigInt(id), copy, THREADS);
@@ -105,19 +120,22 @@ export class AnnIndex {
     this.maybeCompact();
   }
 
-  /** Up to `k` live ids nearest to `query`, best first. */
+  /** Up to `k` live ids nearest to `query`, best first, with exact cosine similarities. */
   search(query: Float32Array, k: number): AnnMatch[] {
     const total = this.graph.size();
     if (k <= 0 || total === 0 || this.vectors.size === 0 || query.length !== this.dimensions) return [];
+    const q = unit(query);
+    if (q === undefined) return [];
     const fetch = Math.min(total, this.dead.size === 0 ? k : k + Math.min(this.dead.size, DEAD_OVERFETCH));
-    const { keys, distances } = this.graph.search(query, fetch, THREADS);
+    const { keys } = this.graph.search(q, fetch, THREADS);
     const out: AnnMatch[] = [];
     for (let i = 0; i < keys.length && out.length < k; i++) {
       const id = Number(keys[i]);
-      if (this.dead.has(id) || !this.vectors.has(id)) continue;
-      out.push({ id, similarity: 1 - distances[i]! });
+      const vector = this.vectors.get(id);
+      if (vector === undefined) continue;
+      out.push({ id, similarity: dot(q, vector) });
     }
-    return out;
+    return out.sort((a, b) => b.similarity - a.similarity);
   }
 
   private maybeCompact(): void {
@@ -149,11 +167,29 @@ export class AnnIndex {
     return new Index({
       dimensions: this.dimensions,
       metric: MetricKind.Cos,
-      quantization: ScalarKind.F32,
+      quantization: SCALARS[this.opts.quantization],
       connectivity: this.opts.m,
       expansion_add: this.opts.efAdd,
       expansion_search: this.opts.efSearch,
       multi: false,
     });
   }
+}
+
+/** `v` scaled to unit length (a new array), or undefined for a zero or non-finite vector. */
+function unit(v: Float32Array): Float32Array | undefined {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
+  norm = Math.sqrt(norm);
+  if (!(norm > 0) || !Number.isFinite(norm)) return undefined;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
+  return out;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  // Rounding can nudge a self-match just past 1.
+  return Math.min(1, sum);
 }

@@ -4,11 +4,16 @@
  */
 import { ENGLISH_STOPWORDS } from './stopwords.js';
 
-const WORD = /[\p{L}\p{N}]+/gu;
+/**
+ * A word is a run of letters/digits, optionally joined by inner apostrophes ("don't", "o'clock"),
+ * as Unicode word segmentation (UAX #29) treats them; the typographic ’ is folded to '.
+ * Keeping contractions whole lets the stop-word list remove "don't" instead of leaving a stray "t".
+ */
+const WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu;
 
-/** Lower-cased alphanumeric words, stop words kept. */
+/** Lower-cased words, stop words kept. */
 export function words(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(WORD) ?? [];
+  return text.normalize('NFKC').toLowerCase().replace(/[\u2019\u02bc]/g, "'").match(WORD) ?? [];
 }
 
 /** Lower-cased alphanumeric words with English stop words removed: the BM25 analyser. */
