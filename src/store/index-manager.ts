@@ -24,6 +24,12 @@ const CATCH_UP_PAGE = 5_000;
 /** Chunks read per page during a full rebuild (bounds memory). */
 const REBUILD_PAGE = 2_000;
 const META_VERSION = 1;
+/** Chunks added to the indexes between event-loop yields (~10-20 ms of work at 384 dimensions). */
+const APPLY_SLICE = 128;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export interface IndexFactories {
   createVector(dimensions: number): VectorIndex;
@@ -151,10 +157,14 @@ export class IndexManager {
               idx.vector.remove(labels.filter((l) => idx.vector.has(l)));
               for (const l of labels) if (idx.lexical.has(l)) idx.lexical.remove(l);
             } else {
-              const rows = await this.store.getIndexableChunks(fresh.map((ch) => ch.label));
-              const toVector = rows.filter((r) => !idx.vector.has(r.label));
-              if (toVector.length) idx.vector.add(toVector.map((r) => r.label), toVector.map((r) => r.embedding));
-              for (const r of rows) if (!idx.lexical.has(r.label)) idx.lexical.add(r.label, r.text);
+              // In slices, yielding between them, so a large ingest does not stall queries.
+              for (let k = 0; k < fresh.length; k += APPLY_SLICE) {
+                if (k > 0) await yieldToEventLoop();
+                const rows = await this.store.getIndexableChunks(fresh.slice(k, k + APPLY_SLICE).map((ch) => ch.label));
+                const toVector = rows.filter((r) => !idx.vector.has(r.label));
+                if (toVector.length) idx.vector.add(toVector.map((r) => r.label), toVector.map((r) => r.embedding));
+                for (const r of rows) if (!idx.lexical.has(r.label)) idx.lexical.add(r.label, r.text);
+              }
             }
             idx.appliedSeq = run[run.length - 1]!.seq;
             idx.dirty = true;
