@@ -21,6 +21,9 @@ import { ProviderDispatchers } from './providers/http/dispatcher-pool.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { QueryCacheResult } from './observability/metric-names.js';
 import type { QueryDone } from './rag/query-service.js';
+import { NOOP_TRACING, createTracing } from './observability/tracing.js';
+import type { Tracing } from './observability/tracing-types.js';
+import { createSloTracker, type SloTracker } from './observability/slo.js';
 import { IngestService, type IngestDocument, type IngestOutcome } from './rag/ingest-service.js';
 import { QueryService } from './rag/query-service.js';
 import { Retriever } from './rag/retriever.js';
@@ -64,6 +67,9 @@ export class Runtime {
   readonly query: QueryService;
   readonly metrics: Metrics;
   readonly resilience: ResilienceRegistry;
+  readonly slo: SloTracker;
+  /** Set by start(); a no-op (zero overhead) unless tracing is enabled by OTEL_* variables. */
+  tracing: Tracing = NOOP_TRACING;
   shuttingDown = false;
   startup: StartupReport | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -74,6 +80,7 @@ export class Runtime {
     readonly log: Logger,
   ) {
     this.metrics = createMetrics({ version: RAGD_VERSION });
+    this.slo = createSloTracker();
     this.store = new SqliteDocumentStore({ path: join(config.dataDir, 'ragd.db'), synchronous: config.store.sqliteSynchronous });
     const factories: IndexFactories = {
       createVector: (dimensions) =>
@@ -107,6 +114,7 @@ export class Runtime {
   }
 
   async start(): Promise<StartupReport> {
+    this.tracing = await createTracing({ version: RAGD_VERSION, onDiagnostic: (m) => this.log.warn({ otel: m }, 'tracing') });
     await this.store.open();
     this.startup = await this.indexes.start();
     this.saveTimer = setInterval(() => {
@@ -195,7 +203,7 @@ export class Runtime {
       if (this.startup) await this.indexes.saveAll();
     } finally {
       await this.store.close();
-      await Promise.allSettled([this.embedder.close(), this.generator.close(), this.dispatchers.close()]);
+      await Promise.allSettled([this.embedder.close(), this.generator.close(), this.dispatchers.close(), this.tracing.shutdown()]);
       this.metrics.close();
     }
   }

@@ -79,3 +79,18 @@ export const DEFAULT_SHED_MAX_IN_FLIGHT = 512;
 export const DEFAULT_SHED_MAX_EVENT_LOOP_DELAY_MS = 250;
 /** RAGD_SHUTDOWN_GRACE_MS: in-flight requests get this long to finish after SIGTERM (Kubernetes gives 30 s before SIGKILL). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** RAGD_AUTH: `auto` turns authentication on as soon as any credential exists, so adding one is enough to lock the API. */
+export const DEFAULT_AUTH = 'auto';
+/** RAGD_JWT_TENANT_CLAIM: a private claim name most identity providers let you map a group or org into. */
+export const DEFAULT_JWT_TENANT_CLAIM = 'tenant';
+/** RAGD_JWT_SCOPE_CLAIM: `scope`, the OAuth 2.0 (RFC 8693 / RFC 9068) space-separated scope claim. */
+export const DEFAULT_JWT_SCOPE_CLAIM = 'scope';
+/** RAGD_RATE_LIMIT: on, so one caller cannot take the whole server; off only behind a gateway that limits. */
+export const DEFAULT_RATE_LIMIT = true;
+/** RAGD_RATE_LIMIT_PER_MINUTE: 100 requests per minute per credential (per IP when anonymous) and route class. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
+/** RAGD_TOKEN_BUDGET_PER_MINUTE: 0 = off; a token budget only means something for paid remote generators. */
+export const DEFAULT_TOKEN_BUDGET_PER_MINUTE = 0;
+/** RAGD_COMPRESSION: on; JSON search results and answers shrink 4-8x, which matters more than the ~0.1 ms it costs. */
+export const DEFAULT_COMPRESSION = true;

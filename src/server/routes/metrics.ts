@@ -6,9 +6,14 @@ import '../schemas.js';
 export function registerMetricsRoute(app: FastifyInstance, rt: Runtime): void {
   app.get('/metrics', { schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
     for (const row of rt.dispatchers.stats()) rt.metrics.setPoolStats(providerOf(rt, row.origin), row);
+    rt.slo.exportTo(rt.metrics);
     const { contentType, body } = await rt.metrics.exposition();
     return reply.type(contentType).send(body);
   });
+}
+
+export function registerSloRoute(app: FastifyInstance, rt: Runtime): void {
+  app.get('/metrics/slo', { schema: { tags: ['observability'], summary: 'SLOs: objectives, error budget, burn rates' } }, async () => rt.slo.snapshot());
 }
 
 /** Pool gauges are labelled by provider kind (bounded), not by origin URL. */
