@@ -73,8 +73,14 @@ export class CachedCompute {
 
   /**
    * The cached value for `key`, computing (and storing) it on a miss. `compute` must resolve a
-   * JSON-serialisable value other than undefined. Rejects only with `compute`'s own error, when no
-   * stale value within the window exists.
+   * JSON-serialisable value (undefined is returned but not cached). Concurrent calls for one key
+   * share the first caller's `compute` and policy. Rejects only with `compute`'s own error, when no
+   * stale value within the window exists; cache tier failures never reject.
+   *
+   * @example
+   * const { value, status } = await cached.getOrCompute(answerCacheKey(input), () => answer(input), {
+   *   tags: [collectionTag(input.tenant, input.collection)],
+   * });
    */
   getOrCompute<V>(key: string, compute: Compute<V>, policy: ComputePolicy = {}): Promise<CachedResult<V>> {
     return this.flights.do(key, () => this.run(key, compute, policy)) as Promise<CachedResult<V>>;
@@ -137,6 +143,8 @@ export class CachedCompute {
   private async computeAndStore<V>(key: string, compute: Compute<V>, policy: ComputePolicy): Promise<V> {
     const started = this.cache.now();
     const value = await compute();
+    // undefined has no JSON form: hand it back, but never cache it.
+    if (value === undefined) return value;
     const now = this.cache.now();
     const ttl = policy.ttlMs ?? this.opts.ttlMs ?? DEFAULT_ENTRY_TTL_MS;
     const maxStale = policy.maxStaleMs ?? this.opts.maxStaleMs ?? DEFAULT_MAX_STALE_MS;

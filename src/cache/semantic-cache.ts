@@ -147,8 +147,12 @@ export class SemanticCache {
     return result;
   }
 
-  /** Caches `value` as the answer to `question` in `partition`, replacing an earlier entry for the same question. */
-  store(partition: string, question: string, embedding: Float32Array, value: unknown, options: SemanticStoreOptions = {}): void {
+  /**
+   * Caches `value` as the answer to `question` in `partition`, replacing an earlier entry for the
+   * same question. Returns false (and stores nothing) for a zero or non-finite embedding.
+   */
+  store(partition: string, question: string, embedding: Float32Array, value: unknown, options: SemanticStoreOptions = {}): boolean {
+    if (!isUsable(embedding)) return false;
     const normalised = normaliseQuery(question);
     let p = this.partitions.get(partition);
     if (p !== undefined && p.index.dimensions !== embedding.length) {
@@ -170,6 +174,7 @@ export class SemanticCache {
     p.byQuestion.set(normalised, id);
     for (const tag of options.tags ?? []) p.tags.add(tag);
     this.entries.set(id, { partition, question, features: guardFeatures(question), value, expiresAt: this.now() + ttl }, { ttl });
+    return true;
   }
 
   /** Drops every entry of `partition`; returns how many. */
@@ -260,4 +265,11 @@ export class SemanticCache {
     if (p.byQuestion.get(normalised) === id) p.byQuestion.delete(normalised);
     if (p.ids.size === 0) this.partitions.delete(entry.partition);
   }
+}
+
+/** A vector the index can hold: finite components, not all zero. */
+function isUsable(v: Float32Array): boolean {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
+  return norm > 0 && Number.isFinite(norm);
 }

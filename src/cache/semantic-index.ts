@@ -31,7 +31,7 @@ export interface AnnIndexOptions {
   dimensions: number;
   /** HNSW degree. Defaults to DEFAULT_SEMANTIC_HNSW_M (16). */
   m?: number;
-  /** Build beam. Defaults to DEFAULT_SEMANTIC_HNSW_EF_ADD (64). */
+  /** Build beam. Defaults to DEFAULT_SEMANTIC_HNSW_EF_ADD (128). */
   efAdd?: number;
   /** Search beam. Defaults to DEFAULT_SEMANTIC_HNSW_EF_SEARCH (64). */
   efSearch?: number;

@@ -59,8 +59,8 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
   const start = async (env: Record<string, string>) => {
     const dir = mkdtempSync(join(tmpdir(), 'ragd-bench-'));
     dirs.push(dir);
-    // Shedding limits are raised so the benchmark measures the paths, not the load shedder.
-    const server = await spawnServer({ env: { RAGD_DATA_DIR: dir, RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', ...env } });
+    // Shedding and rate limits are lifted so the benchmark measures the paths, not the guards.
+    const server = await spawnServer({ env: { RAGD_DATA_DIR: dir, RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', RAGD_RATE_LIMIT: 'off', ...env } });
     servers.push(server);
     return server;
   };

@@ -24,6 +24,10 @@ const CATCH_UP_PAGE = 5_000;
 /** Chunks read per page during a full rebuild (bounds memory). */
 const REBUILD_PAGE = 2_000;
 const META_VERSION = 1;
+/** Rebuild a vector index once tombstones exceed this share of its live entries... */
+const COMPACT_GARBAGE_RATIO = 0.25;
+/** ...and this many, so small collections are not rebuilt over a handful of deletes. */
+const COMPACT_GARBAGE_MIN = 1_000;
 /** Chunks added to the indexes between event-loop yields (~10-20 ms of work at 384 dimensions). */
 const APPLY_SLICE = 128;
 
@@ -133,7 +137,49 @@ export class IndexManager {
   catchUp(): Promise<number> {
     const next = this.chain.then(() => this.applyChanges());
     this.chain = next.catch(() => undefined);
+    void next.then(() => this.compactIfNeeded()).catch((err: unknown) => this.log.error({ err }, 'vector index compaction failed'));
     return next;
+  }
+
+  /** Collections being compacted -> the log position their rebuild started from (the log is kept from there). */
+  private readonly compacting = new Map<number, number>();
+
+  /**
+   * Rebuilds, in the background, any vector index whose tombstones have piled up: the new graph is
+   * built from the store in pages (yielding between them) while the old one keeps serving, then
+   * swapped in; writes that landed meanwhile are replayed onto it by the next catch-up.
+   */
+  private async compactIfNeeded(): Promise<void> {
+    for (const idx of this.byCollection.values()) {
+      const garbage = idx.vector.garbage();
+      if (garbage < COMPACT_GARBAGE_MIN || garbage < idx.vector.size() * COMPACT_GARBAGE_RATIO || this.compacting.has(idx.collectionId)) continue;
+      this.compacting.set(idx.collectionId, idx.appliedSeq);
+      try {
+        const c = await this.store.getCollectionById(idx.collectionId);
+        if (!c) continue;
+        const t0 = performance.now();
+        const seqBefore = await this.store.maxSeq();
+        this.compacting.set(idx.collectionId, Math.min(idx.appliedSeq, seqBefore));
+        const vector = this.factories.createVector(c.dimensions);
+        for await (const page of this.store.scanIndexableChunks(c.id, REBUILD_PAGE)) {
+          vector.add(page.map((r) => r.label), page.map((r) => r.embedding));
+          await yieldToEventLoop();
+        }
+        await (this.chain = this.chain.then(async () => {
+          const current = this.byCollection.get(c.id);
+          if (!current) return;
+          current.vector = vector;
+          // Lexical stays as it is (its own compaction is internal); the log after seqBefore is re-applied.
+          this.cursor = Math.min(this.cursor, seqBefore);
+          current.appliedSeq = Math.min(current.appliedSeq, seqBefore);
+          current.dirty = true;
+          await this.applyChanges();
+        }).catch(() => undefined));
+        this.log.info({ collection: c.name, garbage, chunks: vector.size(), ms: Math.round(performance.now() - t0) }, 'vector index compacted');
+      } finally {
+        this.compacting.delete(idx.collectionId);
+      }
+    }
   }
 
   private async applyChanges(): Promise<number> {
@@ -266,7 +312,7 @@ export class IndexManager {
       idx.dirty = false;
       saved++;
     }
-    const floor = Math.min(this.cursor, ...[...this.byCollection.values()].map((x) => x.appliedSeq));
+    const floor = Math.min(this.cursor, ...[...this.byCollection.values()].map((x) => x.appliedSeq), ...this.compacting.values());
     if (floor > 0) await this.store.compactLog(floor);
     return saved;
   }

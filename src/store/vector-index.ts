@@ -23,6 +23,8 @@ export interface VectorIndex {
   has(label: number): boolean;
   add(labels: number[], vectors: Float32Array[]): void;
   remove(labels: number[]): void;
+  /** Removed entries still occupying space (tombstones); the IndexManager rebuilds when they pile up. */
+  garbage(): number;
   search(query: Float32Array, k: number, options?: VectorSearchOptions): VectorHit[];
   /** Writes the index atomically (temp file + rename). */
   save(path: string): Promise<void>;

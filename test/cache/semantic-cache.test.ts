@@ -157,6 +157,8 @@ describe('SemanticCache', () => {
     cache.store(P, 'What is RAG?', axis(0), 'a');
     cache.lookup(P, 'What is RAG?', axis(0));
     cache.lookup(P, 'What is BM25?', axis(5));
+    assert.equal(cache.store(P, 'zero', new Float32Array(16), 'z'), false, 'a zero vector is not stored');
+    assert.equal(cache.store(P, 'nan', Float32Array.from({ length: 16 }, () => Number.NaN), 'n'), false);
     const wrong = cache.lookup(P, 'What is RAG?', new Float32Array(4));
     assert.deepEqual([wrong.hit, !wrong.hit && wrong.reason], [false, 'dimension-mismatch']);
     const stats = cache.stats();

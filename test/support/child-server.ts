@@ -6,5 +6,6 @@ const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 export type { ChildServer };
 
 export function startChildServer(env: Record<string, string>): Promise<ChildServer> {
-  return spawnServer({ env, command: ['--import', 'tsx', MAIN] });
+  // Tests that exercise rate limits opt in; the others send more than 100 requests a minute.
+  return spawnServer({ env: { RAGD_RATE_LIMIT: 'off', ...env }, command: ['--import', 'tsx', MAIN] });
 }

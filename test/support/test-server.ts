@@ -19,7 +19,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ragd-test-'));
-  const config = loadConfig({ RAGD_PORT: '0', RAGD_HOST: '127.0.0.1', RAGD_DATA_DIR: dir, RAGD_LOG_LEVEL: 'info', ...env });
+  const config = loadConfig({ RAGD_PORT: '0', RAGD_HOST: '127.0.0.1', RAGD_DATA_DIR: dir, RAGD_LOG_LEVEL: 'info', RAGD_RATE_LIMIT: 'off', ...env });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -18,13 +18,14 @@
  * measured at 384-d, 1-2 per 20k vectors (11 per 100k) are unreachable with single-threaded inserts.
  * For small allow-sets, exactSearch (exact-search.ts) over the store's embeddings is exact and faster.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import usearch from 'usearch';
 import { DEFAULT_HNSW_EF_CONSTRUCTION, DEFAULT_HNSW_EF_SEARCH, DEFAULT_HNSW_M } from '../../config/defaults.js';
 import { RagdError } from '../../errors/ragd-error.js';
 import type { VectorHit, VectorIndex, VectorSearchOptions } from '../vector-index.js';
 import { indexFileError, readVerifiedTrailer, sealAndRename } from './index-file.js';
+import { writeFileAtomic } from '../lexical/atomic-write.js';
 
 const { Index, MetricKind, ScalarKind } = usearch;
 
@@ -82,6 +83,13 @@ type NativeIndex = InstanceType<typeof Index>;
 export class UsearchVectorIndex implements VectorIndex {
   readonly dimensions: number;
   private native: NativeIndex;
+  /**
+   * Labels removed from the index but still in the native graph. usearch 2.25's native `remove`
+   * can spin forever after long add/remove churn (unum-cloud/USearch#753, reproduced here after
+   * ~6,000 remove+add steps), so removal is a tombstone that searches skip; the IndexManager
+   * rebuilds the graph from the store when tombstones pile up (see `garbage()`).
+   */
+  private deleted = new Set<number>();
 
   private constructor(private readonly opts: ResolvedOptions) {
     this.dimensions = opts.dimensions;
@@ -120,15 +128,21 @@ export class UsearchVectorIndex implements VectorIndex {
     if (index.native.dimensions() !== opts.dimensions || index.native.size() !== trailer.count) {
       throw indexFileError(path, 'corrupt', 'usearch header disagrees with the ragd trailer');
     }
+    index.deleted = await readTombstones(tombstonePath(path), index.native);
     return index;
   }
 
   size(): number {
-    return this.native.size();
+    return this.native.size() - this.deleted.size;
+  }
+
+  /** Tombstoned entries still occupying the graph. */
+  garbage(): number {
+    return this.deleted.size;
   }
 
   has(label: number): boolean {
-    return isLabel(label) && (this.native.contains(BigInt(label)) as boolean);
+    return isLabel(label) && !this.deleted.has(label) && (this.native.contains(BigInt(label)) as boolean);
   }
 
   /**
@@ -158,21 +172,24 @@ export class UsearchVectorIndex implements VectorIndex {
       flat.set(vector, row * this.dimensions);
       row++;
     }
+    // Labels are never reused by the store, so a label already in the graph (live or tombstoned)
+    // is a replayed add: skip it rather than replace (which would need the unsafe native remove).
     const present = this.native.contains(keys) as boolean[];
-    const replaced = keys.filter((_, i) => present[i] === true);
-    if (replaced.length > 0) this.native.remove(replaced);
+    if (present.some(Boolean)) {
+      const fresh = [...latest.keys()].filter((_, i) => !present[i]);
+      if (fresh.length === 0) return;
+      this.add(fresh, fresh.map((l) => latest.get(l)!));
+      return;
+    }
     this.native.add(keys, flat, this.opts.addThreads);
   }
 
   /** Removes labels; absent labels are ignored. */
   remove(labels: number[]): void {
-    if (labels.length === 0) return;
-    const keys = new BigUint64Array(labels.length);
-    for (let i = 0; i < labels.length; i++) {
-      checkLabel(labels[i]!);
-      keys[i] = BigInt(labels[i]!);
+    for (const label of labels) {
+      checkLabel(label);
+      if (!this.deleted.has(label) && (this.native.contains(BigInt(label)) as boolean)) this.deleted.add(label);
     }
-    this.native.remove(keys);
   }
 
   /**
@@ -185,16 +202,25 @@ export class UsearchVectorIndex implements VectorIndex {
     this.checkLength(query);
     const total = this.native.size();
     const wanted = Math.floor(k);
-    if (wanted <= 0 || total === 0) return [];
+    if (wanted <= 0 || total === 0 || this.size() === 0) return [];
     const { allow } = options;
-    if (allow === undefined) return this.fetch(query, Math.min(wanted, total), undefined, wanted).hits;
+    if (allow === undefined) {
+      // Over-fetch in proportion to the tombstones, then widen until enough live hits are found.
+      let fetch = Math.min(total, Math.ceil((wanted * total) / this.size()) + this.deletedSlack());
+      for (;;) {
+        const { hits, returned } = this.fetch(query, fetch, undefined, wanted);
+        if (hits.length >= Math.min(wanted, this.size()) || fetch >= total || returned < fetch) return hits;
+        fetch = Math.min(total, fetch * FILTER_WIDEN_FACTOR);
+      }
+    }
     if (allow.size === 0) return [];
 
     // Stop early once every allowed label that exists has been found.
     let target = wanted;
     if (allow.size <= FILTER_PROBE_LIMIT) {
       const probe = BigUint64Array.from([...allow].filter(isLabel), (label) => BigInt(label));
-      const present = (this.native.contains(probe) as boolean[]).reduce((n, p) => n + (p ? 1 : 0), 0);
+      const live = this.native.contains(probe) as boolean[];
+      const present = live.reduce((n, p, i) => n + (p && !this.deleted.has(Number(probe[i])) ? 1 : 0), 0);
       target = Math.min(wanted, present);
       if (target === 0) return [];
     }
@@ -222,6 +248,9 @@ export class UsearchVectorIndex implements VectorIndex {
       await rm(tmp, { force: true });
       throw new RagdError('RAGD_ERR_INTERNAL', `vector index could not be written to ${tmp}: ${(err as Error).message}`, { cause: err });
     }
+    // Tombstones first: a crash between the two files leaves extra tombstones, which load() drops
+    // for labels the graph does not hold, and the manager's count check catches any disagreement.
+    await writeFileAtomic(tombstonePath(path), Buffer.from(JSON.stringify([...this.deleted])));
     await sealAndRename(tmp, path, {
       dimensions: this.dimensions,
       scalarCode: SCALAR_CODES[this.opts.quantization],
@@ -233,6 +262,12 @@ export class UsearchVectorIndex implements VectorIndex {
   /** Drops every vector (and the memory behind them). */
   clear(): void {
     this.native = newNative(this.opts);
+    this.deleted = new Set();
+  }
+
+  /** A few extra candidates when tombstones exist, so a handful of deleted neighbours cannot starve k. */
+  private deletedSlack(): number {
+    return this.deleted.size === 0 ? 0 : FILTER_MIN_OVERFETCH;
   }
 
   /** One native search of `count` candidates, filtered to at most `wanted` hits. */
@@ -241,7 +276,7 @@ export class UsearchVectorIndex implements VectorIndex {
     const hits: VectorHit[] = [];
     for (let i = 0; i < matches.keys.length && hits.length < wanted; i++) {
       const label = Number(matches.keys[i]!);
-      if (allow !== undefined && !allow.has(label)) continue;
+      if ((allow !== undefined && !allow.has(label)) || this.deleted.has(label)) continue;
       // Cosine distance is 1 - similarity; f16 rounding can step a hair outside [-1, 1].
       hits.push({ label, score: Math.max(-1, Math.min(1, 1 - matches.distances[i]!)) });
     }
@@ -259,6 +294,22 @@ export class UsearchVectorIndex implements VectorIndex {
 
 /** Suffix for temp files, unique within the process without drawing randomness. */
 let tempCounter = 0;
+
+function tombstonePath(path: string): string {
+  return `${path}.deleted.json`;
+}
+
+async function readTombstones(path: string, native: NativeIndex): Promise<Set<number>> {
+  let labels: unknown;
+  try {
+    labels = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw indexFileError(path, 'corrupt', `tombstone file unreadable: ${(err as Error).message}`, err);
+  }
+  if (!Array.isArray(labels) || !labels.every(isLabel)) throw indexFileError(path, 'corrupt', 'tombstone file is not a list of labels');
+  return new Set((labels as number[]).filter((l) => native.contains(BigInt(l)) as boolean));
+}
 
 function resolve(options: UsearchIndexOptions): ResolvedOptions {
   const opts: ResolvedOptions = {
