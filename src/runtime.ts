@@ -18,14 +18,19 @@ import type { ResilienceConfig } from './resilience/policy.js';
 import { subscribeResilienceTelemetry } from './observability/resilience-telemetry.js';
 import type { Generator } from './providers/generator.js';
 import { ProviderDispatchers } from './providers/http/dispatcher-pool.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createDisabledMetrics, createMetrics, type Metrics } from './observability/metrics.js';
 import type { QueryCacheResult } from './observability/metric-names.js';
 import type { QueryDone } from './rag/query-service.js';
 import { NOOP_TRACING, createTracing } from './observability/tracing.js';
+import { deferredTracing } from './observability/tracing-deferred.js';
 import type { Tracing } from './observability/tracing-types.js';
-import { createSloTracker, type SloTracker } from './observability/slo.js';
+import { createSloTracker, defaultSlos, type SloTracker } from './observability/slo.js';
 import { IngestService, type IngestDocument, type IngestOutcome } from './rag/ingest-service.js';
 import { QueryService } from './rag/query-service.js';
+import { AnswerCache } from './rag/answer-cache.js';
+import { cacheMetricsEvents } from './observability/cache-telemetry.js';
+import { FAST_FAIL_REDIS_OPTIONS } from './cache/redis-options.js';
+import { Redis } from 'ioredis';
 import { Retriever } from './rag/retriever.js';
 import type { DocumentStore } from './store/document-store.js';
 import { IndexManager, type IndexFactories, type StartupReport } from './store/index-manager.js';
@@ -41,6 +46,18 @@ export const RAGD_VERSION = '0.1.0';
 const PROBE_CACHE_MS = 5_000;
 /** Longest a readiness probe may take. */
 const PROBE_TIMEOUT_MS = 2_000;
+/**
+ * Passive health: a provider that answered a real call this recently counts as up without a probe.
+ * 30 s is six probe-cache lifetimes: recent enough to still mean "reachable now", long enough that a
+ * busy instance never probes at all.
+ */
+const PASSIVE_HEALTH_MS = 30_000;
+
+/** Options of the Runtime beyond its config. */
+export interface RuntimeOptions {
+  /** Use this tracing instead of creating one from RAGD_TRACING / OTEL_* in start() (tests inject an in-memory exporter). */
+  tracing?: Tracing;
+}
 
 export interface DependencyStatus {
   status: 'up' | 'down';
@@ -53,6 +70,8 @@ export interface ReadinessReport {
   ready: boolean;
   status: 'ready' | 'not_ready';
   shuttingDown: boolean;
+  /** Why not ready: `shutting_down`, `store_down`, `indexes_down`, `providers_circuit_open`. Empty when ready. */
+  reasons: string[];
   dependencies: Record<string, DependencyStatus>;
 }
 
@@ -68,19 +87,31 @@ export class Runtime {
   readonly metrics: Metrics;
   readonly resilience: ResilienceRegistry;
   readonly slo: SloTracker;
-  /** Set by start(); a no-op (zero overhead) unless tracing is enabled by OTEL_* variables. */
+  readonly answers: AnswerCache;
+  /** The cache's Redis connection (RAGD_REDIS_URL), fast-failing so an outage only skips the tier. */
+  private readonly cacheRedis: Redis | undefined;
+  /** Set by start(); a no-op (zero overhead) unless RAGD_TRACING or the OTEL_* variables enable it. */
   tracing: Tracing = NOOP_TRACING;
   shuttingDown = false;
   startup: StartupReport | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly probeCache = new Map<string, { at: number; status: DependencyStatus }>();
+  /** The latest call outcome per resilience dependency that says something about its health (passive health). */
+  private readonly lastOutcome = new Map<string, { at: number; ok: boolean }>();
 
   constructor(
     readonly config: Config,
     readonly log: Logger,
+    private readonly options: RuntimeOptions = {},
   ) {
-    this.metrics = createMetrics({ version: RAGD_VERSION });
-    this.slo = createSloTracker();
+    const o = config.observability;
+    this.metrics = o.metrics ? createMetrics({ version: RAGD_VERSION }) : createDisabledMetrics();
+    this.slo = createSloTracker({
+      slos: defaultSlos({ availability: o.slo.availability, p95Ms: o.slo.latencyP95Ms, p99Ms: o.slo.latencyP99Ms }),
+      periodDays: o.slo.periodDays,
+    });
+    // Services are built now, tracing in start(): they trace through whatever start() chose.
+    const tracing = deferredTracing(() => this.tracing);
     this.store = new SqliteDocumentStore({ path: join(config.dataDir, 'ragd.db'), synchronous: config.store.sqliteSynchronous });
     const factories: IndexFactories = {
       createVector: (dimensions) =>
@@ -102,19 +133,34 @@ export class Runtime {
       faults: new FaultInjector({ enabled: config.resilience.faultInjection }),
       preload: ['embedding', 'vector_search', `generation:${config.generator.kind}`],
     });
-    subscribeResilienceTelemetry(this.resilience, this.metrics, log.child({ component: 'resilience' }));
-    this.embedder = new ResilientEmbedder(createEmbedder(config, this.dispatchers), this.resilience.get('embedding'));
-    const chain = createGeneratorChain(config, this.dispatchers);
+    subscribeResilienceTelemetry(this.resilience, o.metrics ? this.metrics : undefined, log.child({ component: 'resilience' }));
+    this.resilience.events.on('callOutcome', (e) => {
+      // Cancellations and the provider's 4xx say nothing about whether it is up.
+      if (e.outcome !== 'cancelled' && e.outcome !== 'client_error') this.lastOutcome.set(e.name, { at: Date.now(), ok: e.outcome === 'success' });
+    });
+    this.embedder = new ResilientEmbedder(createEmbedder(config, this.dispatchers, tracing), this.resilience.get('embedding'));
+    const chain = createGeneratorChain(config, this.dispatchers, tracing);
     this.generator = chain.length === 1 && chain[0]!.kind === 'extractive' ? chain[0]! : new ResilientGenerator(chain, this.resilience);
     // The last resort when every generator fails before its first token: answer extractively.
     const fallback = chain[0]!.kind === 'extractive' ? chain[0]! : new ExtractiveGenerator();
-    this.retriever = new Retriever(this.store, this.indexes, this.embedder, config.retrieval.rrfK, this.resilience.get('vector_search'));
-    this.ingestService = new IngestService(this.store, this.indexes, this.embedder, config.chunking);
-    this.query = new QueryService(this.store, this.retriever, this.generator, fallback);
+    this.retriever = new Retriever(this.store, this.indexes, this.embedder, config.retrieval.rrfK, this.resilience.get('vector_search'), tracing);
+    this.cacheRedis = config.redis.url ? new Redis(config.redis.url, { ...FAST_FAIL_REDIS_OPTIONS, lazyConnect: false }) : undefined;
+    this.cacheRedis?.on('error', (err: Error) => log.debug({ err: err.message }, 'cache redis error'));
+    const cacheEvents = cacheMetricsEvents(this.metrics, (tier, err) => log.warn({ tier, err: (err as Error).message }, 'cache tier failed; skipped'));
+    this.answers = new AnswerCache(config.cache, config.dataDir, cacheEvents, log.child({ component: 'cache' }), this.cacheRedis, (v) =>
+      this.metrics.semanticSimilarity.observe(v),
+    );
+    // Chunk embeddings are cached by (model, text hash): re-ingesting unchanged chunks skips the embedder.
+    this.ingestService = new IngestService(this.store, this.indexes, this.embedder, config.chunking, (texts, signal) =>
+      this.answers.embeddings.embedMany(texts, this.embedder.model, (missing) => this.embedder.embed(missing, { signal })),
+    );
+    this.query = new QueryService(this.store, this.retriever, this.generator, fallback, tracing);
   }
 
   async start(): Promise<StartupReport> {
-    this.tracing = await createTracing({ version: RAGD_VERSION, onDiagnostic: (m) => this.log.warn({ otel: m }, 'tracing') });
+    this.tracing =
+      this.options.tracing ??
+      (await createTracing({ enabled: this.config.observability.tracing, version: RAGD_VERSION, onDiagnostic: (m) => this.log.warn({ otel: m }, 'tracing') }));
     await this.store.open();
     this.startup = await this.indexes.start();
     this.saveTimer = setInterval(() => {
@@ -165,16 +211,59 @@ export class Runtime {
     return res;
   }
 
+  /**
+   * Readiness with per-dependency detail. Ready = not shutting down, the store answers `select 1`,
+   * the indexes are loaded, and not every embedding/generation circuit breaker is open. A provider
+   * being down alone does not gate readiness (ragd degrades to lexical search and extractive
+   * answers), but with every provider breaker open this instance can only degrade, so traffic is
+   * better sent elsewhere. Providers that answered a real call in the last 30 s count as up
+   * without a probe (passive health); otherwise their cheap probe runs (Ollama /api/tags, OpenAI
+   * /models: never billable), cached for 5 s.
+   */
   async readiness(): Promise<ReadinessReport> {
     const deps: Record<string, DependencyStatus> = {};
     deps.store = await timed(() => this.store.ping());
     deps.indexes = this.startup ? await this.indexStatus() : { status: 'down', error: 'indexes not loaded' };
-    deps.embedder = { ...(await this.probe('embedder', (signal) => this.embedder.probe({ signal }))), provider: this.embedder.kind };
-    deps.generator = { ...(await this.probe('generator', (signal) => this.generator.probe({ signal }))), provider: this.generator.kind };
-    // Generation can degrade to extractive answers, so only the store and indexes gate readiness.
-    const ready = !this.shuttingDown && deps.store.status === 'up' && deps.indexes.status === 'up';
+    const breakers = Object.fromEntries(
+      this.resilience
+        .snapshot()
+        .dependencies.filter((d) => d.name === 'embedding' || d.name.startsWith('generation:'))
+        .map((d) => [d.name, d.breaker.state]),
+    );
+    const embedding = Object.keys(breakers).filter((n) => n === 'embedding');
+    const generation = Object.keys(breakers).filter((n) => n.startsWith('generation:'));
+    deps.embedder = {
+      ...(await this.providerStatus('embedder', embedding, (signal) => this.embedder.probe({ signal }))),
+      provider: this.embedder.kind,
+      breakers: pick(breakers, embedding),
+    };
+    deps.generator = {
+      ...(await this.providerStatus('generator', generation, (signal) => this.generator.probe({ signal }))),
+      provider: this.generator.kind,
+      breakers: pick(breakers, generation),
+    };
+    const reasons: string[] = [];
+    if (this.shuttingDown) reasons.push('shutting_down');
+    if (deps.store.status !== 'up') reasons.push('store_down');
+    if (deps.indexes.status !== 'up') reasons.push('indexes_down');
+    const states = Object.values(breakers);
+    if (states.length > 0 && states.every((state) => state === 'open')) reasons.push('providers_circuit_open');
+    const ready = reasons.length === 0;
     this.metrics.ready.set(ready ? 1 : 0);
-    return { ready, status: ready ? 'ready' : 'not_ready', shuttingDown: this.shuttingDown, dependencies: deps };
+    return { ready, status: ready ? 'ready' : 'not_ready', shuttingDown: this.shuttingDown, reasons, dependencies: deps };
+  }
+
+  /**
+   * Up when the latest real call through one of `dependencies` succeeded within PASSIVE_HEALTH_MS
+   * (passive); otherwise the cached probe decides.
+   */
+  private async providerStatus(name: string, dependencies: string[], probe: (signal: AbortSignal) => Promise<void>): Promise<DependencyStatus> {
+    const now = Date.now();
+    for (const d of dependencies) {
+      const last = this.lastOutcome.get(d);
+      if (last?.ok && now - last.at <= PASSIVE_HEALTH_MS) return { status: 'up', source: 'passive', dependency: d, lastSuccessMsAgo: now - last.at };
+    }
+    return { ...(await this.probe(name, probe)), source: 'probe' };
   }
 
   /** Index sizes per collection next to the store's chunk counts: `consistent` is false if any disagree. */
@@ -203,7 +292,8 @@ export class Runtime {
       if (this.startup) await this.indexes.saveAll();
     } finally {
       await this.store.close();
-      await Promise.allSettled([this.embedder.close(), this.generator.close(), this.dispatchers.close(), this.tracing.shutdown()]);
+      await Promise.allSettled([this.embedder.close(), this.generator.close(), this.dispatchers.close(), this.tracing.shutdown(), this.answers.close()]);
+      this.cacheRedis?.disconnect();
       this.metrics.close();
     }
   }
@@ -232,4 +322,8 @@ async function timed(fn: () => Promise<void>): Promise<DependencyStatus> {
   } catch (err) {
     return { status: 'down', latencyMs: Math.round((performance.now() - t0) * 100) / 100, error: (err as Error).message };
   }
+}
+
+function pick<V>(record: Record<string, V>, keys: readonly string[]): Record<string, V> {
+  return Object.fromEntries(keys.map((k) => [k, record[k] as V]));
 }

@@ -84,6 +84,19 @@ export const DEFAULT_SHED_MAX_EVENT_LOOP_DELAY_MS = 250;
 /** RAGD_SHUTDOWN_GRACE_MS: in-flight requests get this long to finish after SIGTERM (Kubernetes gives 30 s before SIGKILL). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/** RAGD_METRICS: on; recording costs well under 1% of a request (bench/observability-overhead.ts), blindness costs more. */
+export const DEFAULT_METRICS = true;
+/** RAGD_DASHBOARD: on; the page is static, same-origin, and reads only what /metrics already exposes. */
+export const DEFAULT_DASHBOARD = true;
+/** RAGD_SLO_AVAILABILITY: 99.9% of API requests without a 5xx, about 43 minutes of errors a month at constant traffic. */
+export const DEFAULT_SLO_AVAILABILITY = 0.999;
+/** RAGD_SLO_LATENCY_P95_MS: 95% of queries within 200 ms, what a retrieval-backed answer feels like when it is "instant". */
+export const DEFAULT_SLO_LATENCY_P95_MS = 200;
+/** RAGD_SLO_LATENCY_P99_MS: 99% of queries within 500 ms, so the slow tail stays under a human's "waiting" threshold. */
+export const DEFAULT_SLO_LATENCY_P99_MS = 500;
+/** RAGD_SLO_PERIOD_DAYS: 30, the usual SLO month; the burn-rate alert factors (14.4, 6, 3, 1) assume it. */
+export const DEFAULT_SLO_PERIOD_DAYS = 30;
+
 /** RAGD_AUTH: `auto` turns authentication on as soon as any credential exists, so adding one is enough to lock the API. */
 export const DEFAULT_AUTH = 'auto';
 /** RAGD_JWT_TENANT_CLAIM: a private claim name most identity providers let you map a group or org into. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { RagdError } from '../errors/ragd-error.js';
 import { DEFAULT_GENERATE_MODELS, DEFAULT_MODELS } from './defaults.js';
-import type { Config } from './config.js';
+import type { Config, SecretSetting } from './config.js';
 import { SETTINGS, type Setting } from './settings.js';
 
 type Raw = Record<string, unknown>;
@@ -62,10 +62,34 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Record<st
   if (typeof size === 'number' && typeof overlap === 'number' && overlap * 2 >= size) {
     problems.push(`RAGD_CHUNK_OVERLAP=${overlap}: must be less than half of RAGD_CHUNK_SIZE (${size})`);
   }
+  const p95 = values.RAGD_SLO_LATENCY_P95_MS as number;
+  const p99 = values.RAGD_SLO_LATENCY_P99_MS as number;
+  if (typeof p95 === 'number' && typeof p99 === 'number' && p99 < p95) {
+    problems.push(`RAGD_SLO_LATENCY_P99_MS=${p99}: must be at least RAGD_SLO_LATENCY_P95_MS (${p95})`);
+  }
+  problems.push(...authProblems(values));
   if (problems.length > 0) {
     throw new RagdError('RAGD_ERR_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return values;
+}
+
+/** Secrets that may come inline or from a `_FILE`, and the cross-setting rules of the auth settings. */
+const SECRET_SETTINGS = ['RAGD_SERVICE_TOKEN', 'RAGD_JWT_SECRET', 'RAGD_METRICS_TOKEN'] as const;
+
+function authProblems(v: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    if (v[name] !== undefined && v[`${name}_FILE`] !== undefined) problems.push(`${name} and ${name}_FILE: set one, not both`);
+  }
+  if (v.RAGD_JWT_JWKS_URL !== undefined && (v.RAGD_JWT_ISSUER === undefined || v.RAGD_JWT_AUDIENCE === undefined)) {
+    problems.push('RAGD_JWT_JWKS_URL: needs RAGD_JWT_ISSUER and RAGD_JWT_AUDIENCE, because an identity provider signs tokens for many audiences');
+  }
+  return problems;
+}
+
+function secret(v: Record<string, unknown>, name: (typeof SECRET_SETTINGS)[number]): SecretSetting {
+  return { name, value: v[name] as string | undefined, file: v[`${name}_FILE`] as string | undefined };
 }
 
 function parseGeneratorList(value: string | undefined): { kind: Config['generator']['kind']; model: string }[] {
@@ -136,6 +160,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       overrides: (v.RAGD_RESILIENCE as Record<string, unknown> | undefined) ?? {},
       faultInjection: v.RAGD_FAULT_INJECTION as boolean,
     },
+    cache: {
+      enabled: v.RAGD_CACHE as boolean,
+      l1TtlMs: v.RAGD_CACHE_L1_TTL_MS as number,
+      l1MaxEntries: v.RAGD_CACHE_L1_MAX_ENTRIES as number,
+      l2TtlMs: v.RAGD_CACHE_L2_TTL_MS as number,
+      l3MaxEntries: v.RAGD_CACHE_L3_MAX_ENTRIES as number,
+      l3MaxAgeMs: v.RAGD_CACHE_L3_MAX_AGE_MS as number,
+      semantic: {
+        enabled: v.RAGD_SEMANTIC_CACHE as boolean,
+        threshold: v.RAGD_SEMANTIC_THRESHOLD as number,
+        maxEntries: v.RAGD_SEMANTIC_MAX_ENTRIES as number,
+        ttlMs: v.RAGD_SEMANTIC_TTL_MS as number,
+        shadow: v.RAGD_SEMANTIC_SHADOW as boolean,
+      },
+    },
     shedding: { maxInFlight: v.RAGD_SHED_MAX_IN_FLIGHT as number, maxEventLoopDelayMs: v.RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS as number },
     shutdownGraceMs: v.RAGD_SHUTDOWN_GRACE_MS as number,
     http: {
@@ -144,5 +183,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: v.RAGD_HTTP_CONNECT_TIMEOUT_MS as number,
       readTimeoutMs: v.RAGD_HTTP_READ_TIMEOUT_MS as number,
     },
+    observability: {
+      metrics: v.RAGD_METRICS as boolean,
+      tracing: v.RAGD_TRACING as boolean | undefined,
+      dashboard: v.RAGD_DASHBOARD as boolean,
+      slo: {
+        availability: v.RAGD_SLO_AVAILABILITY as number,
+        latencyP95Ms: v.RAGD_SLO_LATENCY_P95_MS as number,
+        latencyP99Ms: v.RAGD_SLO_LATENCY_P99_MS as number,
+        periodDays: v.RAGD_SLO_PERIOD_DAYS as number,
+      },
+    },
+    auth: {
+      mode: v.RAGD_AUTH as Config['auth']['mode'],
+      serviceToken: secret(v, 'RAGD_SERVICE_TOKEN'),
+      metricsToken: secret(v, 'RAGD_METRICS_TOKEN'),
+      jwt: {
+        secret: secret(v, 'RAGD_JWT_SECRET'),
+        jwksUrl: v.RAGD_JWT_JWKS_URL as string | undefined,
+        issuer: v.RAGD_JWT_ISSUER as string | undefined,
+        audience: v.RAGD_JWT_AUDIENCE as string[] | undefined,
+        tenantClaim: v.RAGD_JWT_TENANT_CLAIM as string,
+        scopeClaim: v.RAGD_JWT_SCOPE_CLAIM as string,
+      },
+    },
+    rateLimit: {
+      enabled: v.RAGD_RATE_LIMIT as boolean,
+      perMinute: v.RAGD_RATE_LIMIT_PER_MINUTE as number,
+      burst: v.RAGD_RATE_LIMIT_BURST as number | undefined,
+      tokenBudgetPerMinute: v.RAGD_TOKEN_BUDGET_PER_MINUTE as number,
+    },
+    redis: { url: v.RAGD_REDIS_URL as string | undefined },
+    cors: { origins: (v.RAGD_CORS_ORIGINS as string[] | undefined) ?? [] },
+    compression: v.RAGD_COMPRESSION as boolean,
   };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import * as D from './defaults.js';
 import * as R from '../resilience/defaults.js';
+import * as C from '../cache/defaults.js';
 
 export interface Setting {
   env: string;
@@ -37,6 +38,19 @@ const jsonObject = z.string().transform((v, ctx) => {
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'on' || v === 'yes');
+/** Shared secrets: 32 bytes (256 bits) at least, the HMAC-SHA256 key size (see auth/secrets.ts). */
+const secretValue = z.string().refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes of random data (e.g. `openssl rand -base64 48`)');
+const commaList = z
+  .string()
+  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+  .refine((v) => v.length > 0, 'expected a comma-separated list');
+const claimName = z.string().regex(/^[A-Za-z0-9_:./-]{1,128}$/, 'expected a claim name');
+const redisUrl = z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://host:port[/db] or rediss://...');
+/** `*` or origins (scheme://host[:port], no path), comma-separated. */
+const corsOrigins = commaList.refine(
+  (list) => list.every((o) => o === '*' || /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)),
+  'expected * or origins like https://app.example.com, comma-separated',
+);
 
 function s(env: string, schema: z.ZodType, def: unknown, description: string, secret = false): Setting {
   return { env, schema, default: def, description, ...(secret ? { secret } : {}) };
@@ -90,7 +104,44 @@ export const SETTINGS = [
   s('RAGD_SHED_MAX_IN_FLIGHT', positiveInt, D.DEFAULT_SHED_MAX_IN_FLIGHT, 'Requests in flight past which new ones get 503 + Retry-After.'),
   s('RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS', positiveInt, D.DEFAULT_SHED_MAX_EVENT_LOOP_DELAY_MS, 'Event-loop delay past which new requests get 503 + Retry-After.'),
   s('RAGD_SHUTDOWN_GRACE_MS', nonNegativeInt, D.DEFAULT_SHUTDOWN_GRACE_MS, 'Time in-flight requests get to finish after SIGTERM/SIGINT.'),
+  s('RAGD_CACHE', bool, true, 'Answer caching (exact + semantic) for /api/v1/rag/query; requests can still bypass or refresh it.'),
+  s('RAGD_CACHE_L1_TTL_MS', positiveInt, C.DEFAULT_L1_TTL_MS, 'In-memory answer cache freshness.'),
+  s('RAGD_CACHE_L1_MAX_ENTRIES', positiveInt, C.DEFAULT_L1_MAX_ENTRIES, 'In-memory answer cache size (LRU).'),
+  s('RAGD_CACHE_L2_TTL_MS', positiveInt, C.DEFAULT_L2_TTL_MS, 'How long a cached answer is fresh (Redis tier TTL; past it, answers may still be served stale while the generator is down).'),
+  s('RAGD_CACHE_L3_MAX_ENTRIES', positiveInt, C.DEFAULT_L3_MAX_ENTRIES, 'SQLite answer cache size (<data dir>/cache.db), oldest evicted first.'),
+  s('RAGD_CACHE_L3_MAX_AGE_MS', positiveInt, C.DEFAULT_L3_MAX_AGE_MS, 'SQLite answer cache maximum age.'),
+  s('RAGD_SEMANTIC_CACHE', bool, true, 'Serve answers to near-identical questions (same tenant, collection version, model, mode, filter).'),
+  s('RAGD_SEMANTIC_THRESHOLD', z.coerce.number().min(0.5).max(1), C.DEFAULT_SEMANTIC_THRESHOLD, 'Cosine similarity floor for a semantic hit; requests may raise it, never lower it.'),
+  s('RAGD_SEMANTIC_MAX_ENTRIES', positiveInt, C.DEFAULT_SEMANTIC_MAX_ENTRIES, 'Semantic cache size (LRU).'),
+  s('RAGD_SEMANTIC_TTL_MS', positiveInt, C.DEFAULT_SEMANTIC_TTL_MS, 'Semantic cache entry lifetime.'),
+  s('RAGD_SEMANTIC_SHADOW', bool, false, 'Shadow mode: record would-be semantic hits (see /metrics/semantic-cache) without serving them.'),
   s('RAGD_PRETTY_LOGS', bool, undefined, 'Force pretty (true) or JSON (false) logs; default: pretty only when stdout is a terminal.'),
+  s('RAGD_METRICS', bool, D.DEFAULT_METRICS, 'Record Prometheus metrics and serve /metrics; off records nothing (overhead baselines).'),
+  s('RAGD_TRACING', bool, undefined, 'OpenTelemetry tracing on or off; unset: on when OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set (see docs/observability.md).'),
+  s('RAGD_DASHBOARD', bool, D.DEFAULT_DASHBOARD, 'Serve the live dashboard at /dashboard (needs RAGD_METRICS).'),
+  s('RAGD_SLO_AVAILABILITY', z.coerce.number().gt(0).lt(1), D.DEFAULT_SLO_AVAILABILITY, 'Availability objective: share of API requests that must not fail with 5xx.'),
+  s('RAGD_SLO_LATENCY_P95_MS', positiveInt, D.DEFAULT_SLO_LATENCY_P95_MS, 'Latency SLO: 95% of queries within this many ms (deploy/ rules assume 200).'),
+  s('RAGD_SLO_LATENCY_P99_MS', positiveInt, D.DEFAULT_SLO_LATENCY_P99_MS, 'Latency SLO: 99% of queries within this many ms (deploy/ rules assume 500).'),
+  s('RAGD_SLO_PERIOD_DAYS', z.coerce.number().int().min(1).max(366), D.DEFAULT_SLO_PERIOD_DAYS, 'Error-budget period of the SLOs, in days.'),
+  s('RAGD_AUTH', z.enum(['auto', 'on', 'off']), D.DEFAULT_AUTH, 'Require credentials: auto = on as soon as a service token, JWT key or active API key exists (see docs/security.md).'),
+  s('RAGD_SERVICE_TOKEN', secretValue, undefined, 'Shared secret for trusted callers, sent as X-Service-Token (all scopes, tenant from X-Tenant); >= 32 bytes.', true),
+  s('RAGD_SERVICE_TOKEN_FILE', z.string().min(1), undefined, 'File holding RAGD_SERVICE_TOKEN (Docker/Kubernetes secrets).'),
+  s('RAGD_JWT_SECRET', secretValue, undefined, 'HS256 key for JWT bearer tokens; >= 32 bytes.', true),
+  s('RAGD_JWT_SECRET_FILE', z.string().min(1), undefined, 'File holding RAGD_JWT_SECRET.'),
+  s('RAGD_JWT_JWKS_URL', url, undefined, 'JWKS endpoint for RS256/ES256 JWTs (needs RAGD_JWT_ISSUER and RAGD_JWT_AUDIENCE).'),
+  s('RAGD_JWT_ISSUER', z.string().min(1), undefined, 'Expected JWT `iss`.'),
+  s('RAGD_JWT_AUDIENCE', commaList, undefined, 'Expected JWT `aud` (comma-separated: any of).'),
+  s('RAGD_JWT_TENANT_CLAIM', claimName, D.DEFAULT_JWT_TENANT_CLAIM, 'JWT claim naming the tenant (absent: `default`).'),
+  s('RAGD_JWT_SCOPE_CLAIM', claimName, D.DEFAULT_JWT_SCOPE_CLAIM, 'JWT claim holding scopes (space-separated string or array of query, ingest, admin).'),
+  s('RAGD_METRICS_TOKEN', secretValue, undefined, 'Bearer token required on /metrics and /metrics/*; unset: those are open.', true),
+  s('RAGD_METRICS_TOKEN_FILE', z.string().min(1), undefined, 'File holding RAGD_METRICS_TOKEN.'),
+  s('RAGD_RATE_LIMIT', bool, D.DEFAULT_RATE_LIMIT, 'Per-credential request rate limits (GCRA) per route class.'),
+  s('RAGD_RATE_LIMIT_PER_MINUTE', positiveInt, D.DEFAULT_RATE_LIMIT_PER_MINUTE, 'Sustained requests per minute per credential (per IP when anonymous) and route class.'),
+  s('RAGD_RATE_LIMIT_BURST', positiveInt, undefined, 'Requests admitted at once after a quiet period (default: RAGD_RATE_LIMIT_PER_MINUTE).'),
+  s('RAGD_REDIS_URL', redisUrl, undefined, 'Shared Redis (redis[s]://[:password@]host:port[/db]) so rate limits hold across replicas; unset: per process.', true),
+  s('RAGD_TOKEN_BUDGET_PER_MINUTE', nonNegativeInt, D.DEFAULT_TOKEN_BUDGET_PER_MINUTE, 'Model tokens per minute per caller for /query with a remote generator; 0 = no budget.'),
+  s('RAGD_CORS_ORIGINS', corsOrigins, undefined, 'Browser origins allowed by CORS, comma-separated (https://app.example.com), or *; unset: none.'),
+  s('RAGD_COMPRESSION', bool, D.DEFAULT_COMPRESSION, 'Compress responses over 1 KB with brotli or gzip (never event streams).'),
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];

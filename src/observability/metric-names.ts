@@ -81,7 +81,7 @@ export const QUERY_CACHE_RESULTS = ['exact', 'semantic', 'miss', 'bypass'] as co
 export type QueryCacheResult = (typeof QUERY_CACHE_RESULTS)[number];
 
 /** Cache lookup kinds: exact key match, or nearest-neighbour (semantic) match. */
-export const CACHE_KINDS = ['exact', 'semantic'] as const;
+export const CACHE_KINDS = ['exact', 'semantic', 'embedding'] as const;
 export type CacheKind = (typeof CACHE_KINDS)[number];
 
 /**

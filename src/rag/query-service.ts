@@ -7,7 +7,11 @@
  * (never a clean end).
  */
 import { RagdError } from '../errors/ragd-error.js';
-import type { Generator } from '../providers/generator.js';
+import { NOOP_SPAN, NOOP_TRACING } from '../observability/tracing.js';
+import { ATTR, SPAN_NAMES } from '../observability/tracing-attributes.js';
+import { iterateInSpan } from '../observability/tracing-iterable.js';
+import type { Tracing } from '../observability/tracing-types.js';
+import type { GenerateEvent, Generator } from '../providers/generator.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { CollectionKey, CollectionRecord, Metadata } from '../store/types.js';
 import type { Retriever } from './retriever.js';
@@ -22,6 +26,8 @@ export interface QueryRequest {
   filter?: Metadata | undefined;
   signal: AbortSignal;
   deadline?: number;
+  /** The question's embedding when the caller already has it (the semantic-cache lookup computed it). */
+  queryVector?: Float32Array | undefined;
 }
 
 export interface QueryDone {
@@ -49,6 +55,8 @@ export class QueryService {
     private readonly retriever: Retriever,
     private readonly generator: Generator,
     private readonly fallback: Generator,
+    /** Spans `rag.generate` (provider client spans nest under it). Defaults to no tracing. */
+    private readonly tracing: Tracing = NOOP_TRACING,
   ) {}
 
   async collection(key: CollectionKey): Promise<CollectionRecord> {
@@ -60,7 +68,9 @@ export class QueryService {
   async *run(req: QueryRequest): AsyncGenerator<QueryEvent> {
     const t0 = performance.now();
     const collection = await this.collection(req.key);
+    const queryVector = req.queryVector;
     const retrieved = await this.retriever.retrieve(collection, req.query, {
+      ...(queryVector ? { embedQuery: async () => queryVector } : {}),
       mode: req.mode,
       topK: req.topK,
       filter: req.filter,
@@ -82,19 +92,33 @@ export class QueryService {
     const tg = performance.now();
     let model = this.generator.model;
     let started = false;
+    // One span for the whole stage, fallback included. Each step of the generator runs inside it
+    // (iterateInSpan), so provider client spans nest under it rather than under the server span.
+    const span = this.tracing.enabled
+      ? this.tracing.startSpan(SPAN_NAMES.generate, { [ATTR.collection]: req.key.name, [ATTR.generatorModel]: model, [ATTR.sources]: sources.length })
+      : NOOP_SPAN;
+    const inSpan = (events: AsyncIterable<GenerateEvent>): AsyncIterable<GenerateEvent> => (span === NOOP_SPAN ? events : iterateInSpan(span, events));
     try {
-      for await (const ev of this.generator.stream({ question: req.query, sources }, call)) {
-        if (ev.type !== 'delta' || ev.text.length === 0) continue;
-        started = true;
-        yield { type: 'delta', text: ev.text };
+      try {
+        for await (const ev of inSpan(this.generator.stream({ question: req.query, sources }, call))) {
+          if (ev.type !== 'delta' || ev.text.length === 0) continue;
+          started = true;
+          yield { type: 'delta', text: ev.text };
+        }
+      } catch (err) {
+        if (started || !isDegradable(err) || this.generator === this.fallback) throw err;
+        reasons.push('generation_unavailable');
+        model = this.fallback.model;
+        for await (const ev of inSpan(this.fallback.stream({ question: req.query, sources }, call))) {
+          if (ev.type === 'delta' && ev.text.length > 0) yield { type: 'delta', text: ev.text };
+        }
       }
+      if (span.recording) span.setAttributes({ [ATTR.generatorModel]: model, [ATTR.degraded]: reasons.includes('generation_unavailable') });
     } catch (err) {
-      if (started || !isDegradable(err) || this.generator === this.fallback) throw err;
-      reasons.push('generation_unavailable');
-      model = this.fallback.model;
-      for await (const ev of this.fallback.stream({ question: req.query, sources }, call)) {
-        if (ev.type === 'delta' && ev.text.length > 0) yield { type: 'delta', text: ev.text };
-      }
+      span.fail(err);
+      throw err;
+    } finally {
+      span.end();
     }
     const generateMs = performance.now() - tg;
     yield { type: 'citations', citations };

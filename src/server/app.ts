@@ -12,6 +12,7 @@ import { registerDocumentRoutes } from './routes/documents.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute, registerSloRoute } from './routes/metrics.js';
 import { registerResilienceRoutes } from './routes/resilience.js';
+import { registerCacheRoutes } from './routes/cache.js';
 import { registerLoadShedding } from './plugins/load-shedding.js';
 import { registerTracingHooks } from '../observability/tracing-hooks.js';
 import { registerDashboard } from '../observability/dashboard-route.js';
@@ -19,6 +20,8 @@ import { routeOf } from './plugins/request-context.js';
 import { registerQueryRoute } from './routes/query.js';
 import { registerSearchRoute } from './routes/search.js';
 import { validatorCompiler } from './validation.js';
+import { createEdge, type Edge } from './edge.js';
+import { registerEdge } from './edge-plugins.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,7 +30,8 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
+/** `edge` (authentication, rate limits) is built from rt.config when not given; the app then closes it. */
+export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: rt.log as FastifyBaseLogger,
     // One line per request is written by request-context.ts instead of Fastify's two.
@@ -40,7 +44,9 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBodyParser(app);
-  registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs });
+  // Tracing first: its onRoute wrapper must see every route, and the request log line carries its trace ids.
+  const traceId = registerTracingHooks(app, rt.tracing);
+  registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs, traceId });
   registerErrorHandling(app);
   app.addHook('onRequest', async (request, reply) => {
     if (rt.shuttingDown && !request.url.startsWith('/health/live')) {
@@ -50,17 +56,28 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   });
   const inFlight = registerLoadShedding(app, { ...rt.config.shedding, metrics: rt.metrics });
   app.decorate('inFlight', inFlight);
-  app.addHook('onResponse', async (request, reply) => {
-    const route = routeOf(request);
-    rt.metrics.recordHttpRequest({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
-    rt.slo.record({ route, status: reply.statusCode, durationMs: reply.elapsedTime, isQuery: route === '/api/v1/rag/query' });
-  });
-  registerTracingHooks(app, rt.tracing);
-  if (!registerDashboard(app)) rt.log.warn('dashboard files not found; /dashboard is not served');
+  const observe = rt.config.observability;
+  // RAGD_METRICS=off: no hook at all, so the request path records nothing (the overhead baseline).
+  if (observe.metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = routeOf(request);
+      rt.metrics.recordHttpRequest({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+      rt.slo.record({ route, status: reply.statusCode, durationMs: reply.elapsedTime, isQuery: route === '/api/v1/rag/query' });
+    });
+  }
+  // After shedding (cheapest refusal) and tracing (so refusals are traced too): auth, then rate limits.
+  const ownEdge = edge ?? (await createEdge(rt.config, { log: rt.log, metrics: rt.metrics }));
+  if (!edge) app.addHook('onClose', async () => ownEdge.close());
+  await registerEdge(app, rt, ownEdge);
+  // The dashboard draws from /metrics, so it needs metrics on.
+  if (observe.dashboard && observe.metrics && !registerDashboard(app)) rt.log.warn('dashboard files not found; /dashboard is not served');
   registerHealthRoutes(app, rt);
-  registerMetricsRoute(app, rt);
-  registerSloRoute(app, rt);
+  if (observe.metrics) {
+    registerMetricsRoute(app, rt);
+    registerSloRoute(app, rt);
+  }
   registerResilienceRoutes(app, rt);
+  registerCacheRoutes(app, rt);
   registerDocumentRoutes(app, rt);
   registerSearchRoute(app, rt);
   registerQueryRoute(app, rt);

@@ -72,6 +72,17 @@ export const queryBody = {
     mode,
     filter,
     stream: { type: 'boolean', description: 'Answer as Server-Sent Events: delta*, citations, done.' },
+    cache: {
+      type: 'string',
+      enum: ['use', 'bypass', 'refresh'],
+      description: 'Answer cache: `use` (default) serves exact/semantic hits, `bypass` neither reads nor writes, `refresh` recomputes and stores.',
+    },
+    threshold: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description: 'Semantic-cache similarity this request requires; can raise the configured floor, never lower it.',
+    },
   },
 } as const;
 

@@ -47,7 +47,7 @@ describe('generation upstream dead', () => {
 
   test('200 queries all get degraded extractive answers; the breaker opens on the 5th failure and then fails fast', async () => {
     for (let i = 0; i < 200; i++) {
-      const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'What is the capital of France?' });
+      const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'What is the capital of France?', cache: 'bypass' });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.degraded, true);
       assert.deepEqual(res.body.reasons, ['generation_unavailable']);
@@ -70,13 +70,13 @@ describe('recovery', () => {
     const upstream = await startFakeOpenAI({ behavior: { failWith: 503 } });
     const srv = await serverWith(upstream, { RAGD_RETRY_MAX_ATTEMPTS: '1', RAGD_BREAKER_OPEN_MS: '300' });
     try {
-      for (let i = 0; i < 5; i++) await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?' });
+      for (let i = 0; i < 5; i++) await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?', cache: 'bypass' });
       assert.equal((await breaker(srv.url, 'generation:openai')).state, 'open');
       upstream.setBehavior({});
       await new Promise((r) => setTimeout(r, 400)); // the breaker's open period (300 ms) must pass
       const states: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?' });
+        const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?', cache: 'bypass' });
         assert.equal(res.status, 200);
         assert.equal(res.body.degraded, false, res.text);
         assert.equal(res.body.model, 'gpt-4o-mini');
@@ -108,7 +108,7 @@ describe('retries, deadlines and streams', () => {
   test('a 429 with Retry-After is retried and the answer is not degraded', async () => {
     upstream.setBehavior({ rateLimit: { retryAfter: 0 }, failTimes: 1 });
     const before = chatCalls(upstream);
-    const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?' });
+    const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?', cache: 'bypass' });
     assert.equal(res.status, 200);
     assert.equal(res.body.degraded, false, res.text);
     assert.equal(chatCalls(upstream) - before, 2);
@@ -116,7 +116,7 @@ describe('retries, deadlines and streams', () => {
 
   test('a hanging upstream is abandoned at the request deadline', async () => {
     upstream.setBehavior({ hang: true });
-    const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?' }, { 'x-request-timeout': '300ms' });
+    const res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?', cache: 'bypass' }, { 'x-request-timeout': '300ms' });
     // Either the extractive fallback answered in time, or the deadline is reported: never a hang.
     assert.ok(res.status === 200 || res.status === 504, res.text);
     if (res.status === 200) assert.deepEqual(res.body.reasons, ['generation_unavailable']);
@@ -135,7 +135,7 @@ describe('retries, deadlines and streams', () => {
     const res = await fetch(`${srv.url}/api/v1/rag/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'capital of France?', stream: true }),
+      body: JSON.stringify({ query: 'capital of France?', stream: true, cache: 'bypass' }),
     });
     const events = parseSse(await res.text());
     const kinds = events.map((e) => e.event);
@@ -151,7 +151,7 @@ describe('retries, deadlines and streams', () => {
     const res = await fetch(`${srv.url}/api/v1/rag/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'capital of France?', stream: true }),
+      body: JSON.stringify({ query: 'capital of France?', stream: true, cache: 'bypass' }),
     });
     const events = parseSse(await res.text());
     const done = events.find((e) => e.event === 'done');
@@ -175,7 +175,7 @@ describe('fault injection and shedding', () => {
       assert.equal((res.body.results as unknown[]).length, 1);
       await call(srv.url, 'DELETE', '/api/v1/admin/faults/embedding');
       await call(srv.url, 'PUT', '/api/v1/admin/faults/vector_search', { rules: [{ kind: 'error', code: 'RAGD_ERR_STORE_UNAVAILABLE' }] });
-      res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France' });
+      res = await call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France', cache: 'bypass' });
       assert.equal(res.status, 200);
       assert.deepEqual(res.body.reasons, ['vector_index_unavailable']);
       await call(srv.url, 'DELETE', '/api/v1/admin/faults');
@@ -203,7 +203,7 @@ describe('fault injection and shedding', () => {
     const upstream = await startFakeOpenAI({ behavior: { latencyMs: 400 } });
     const srv = await serverWith(upstream, { RAGD_SHED_MAX_IN_FLIGHT: '1' });
     try {
-      const slow = call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?' });
+      const slow = call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?', cache: 'bypass' });
       await upstream.nextRequest('/v1/chat/completions');
       const shed = await call(srv.url, 'POST', '/api/v1/rag/search', { query: 'Paris' });
       assert.equal(shed.status, 503);

@@ -7,6 +7,8 @@ export function registerMetricsRoute(app: FastifyInstance, rt: Runtime): void {
   app.get('/metrics', { schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
     for (const row of rt.dispatchers.stats()) rt.metrics.setPoolStats(providerOf(rt, row.origin), row);
     rt.slo.exportTo(rt.metrics);
+    for (const [tier, n] of Object.entries(await rt.answers.tiered.entries())) if (n !== undefined) rt.metrics.cacheEntries.set({ tier }, n);
+    if (rt.answers.semantic) rt.metrics.cacheEntries.set({ tier: 'semantic' }, rt.answers.semantic.stats().size);
     const { contentType, body } = await rt.metrics.exposition();
     return reply.type(contentType).send(body);
   });

@@ -1,14 +1,20 @@
 /**
  * POST /api/v1/rag/query: retrieval + grounded answer, as one JSON response or, with
  * `"stream": true`, as Server-Sent Events: `delta` (answer text) ..., `citations`, `done`.
+ * Answers go through the answer cache (exact, then semantic; `cache: "use" | "bypass" | "refresh"`);
+ * the response says which in `cache` and `X-Cache`. A cache hit on a streaming request is replayed
+ * with the same event shapes; a live stream is cached only when it finished cleanly.
  * Errors before the first event are ordinary problem+json responses; errors after the stream has
  * started end it with an `error` event carrying the problem body — never a clean `done`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AnswerRequest, CacheMode, CachedAnswer, CacheOutcome } from '../../rag/answer-cache.js';
 import type { QueryEvent, QueryRequest } from '../../rag/query-service.js';
+import { isDegradable } from '../../rag/retriever.js';
 import type { RetrievalMode } from '../../rag/types.js';
 import type { Metadata } from '../../store/types.js';
 import type { Runtime } from '../../runtime.js';
+import { reserveAnswerTokens } from '../answer-budget.js';
 import { renderProblem } from '../problem.js';
 import { queryBody } from '../schemas.js';
 import { SseWriter } from '../sse.js';
@@ -21,69 +27,174 @@ interface QueryBody {
   mode?: RetrievalMode;
   filter?: Metadata;
   stream?: boolean;
+  cache?: CacheMode;
+  threshold?: number;
 }
 
 export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
-  app.post<{ Body: QueryBody }>('/api/v1/rag/query', { schema: { body: queryBody, tags: ['rag'], summary: 'Ask a question' } }, async (request, reply) => {
-    const b = request.body;
-    requireText(b.query, 'query');
-    const req: QueryRequest = {
-      key: { tenant: request.tenant, name: b.collection ?? DEFAULT_COLLECTION },
-      query: b.query,
-      mode: b.mode ?? 'hybrid',
-      topK: b.topK ?? rt.config.retrieval.queryTopK,
-      filter: b.filter,
-      signal: request.abortSignal,
-      deadline: request.deadline,
-    };
-    request.facts.collection = req.key.name;
-    request.facts.cache = 'miss';
-    if (b.stream) return streamAnswer(request, reply, rt.query.run(req), rt);
-    const res = await rt.query.answer(req);
-    rt.recordQuery(res, 'miss');
-    if (res.degraded) {
-      request.facts.degraded = res.reasons;
-      reply.header('x-ragd-degraded', res.reasons.join(','));
-    }
-    reply.header('x-cache', 'miss');
-    return {
-      answer: res.answer,
-      citations: res.citations,
-      mode: res.mode,
-      model: res.model,
-      timings: res.timings,
-      cache: 'miss',
-      degraded: res.degraded,
-      ...(res.degraded ? { reasons: res.reasons } : {}),
-    };
-  });
+  app.post<{ Body: QueryBody }>(
+    '/api/v1/rag/query',
+    { config: { scope: 'query', routeClass: 'query' }, schema: { body: queryBody, tags: ['rag'], summary: 'Ask a question' } },
+    async (request, reply) => {
+      const b = request.body;
+      requireText(b.query, 'query');
+      const req: QueryRequest = {
+        key: { tenant: request.tenant, name: b.collection ?? DEFAULT_COLLECTION },
+        query: b.query,
+        mode: b.mode ?? 'hybrid',
+        topK: b.topK ?? rt.config.retrieval.queryTopK,
+        filter: b.filter,
+        signal: request.abortSignal,
+        deadline: request.deadline,
+      };
+      request.facts.collection = req.key.name;
+      const collection = await rt.query.collection(req.key);
+      const areq = answerRequest(rt, request, req, b, collection.version);
+      if (b.stream) {
+        const hit = await rt.answers.peek(areq);
+        if (hit) return replay(request, reply, rt, hit.value, hit.cache);
+        const budget = await reserveAnswerTokens(rt, request, b.query, req.topK);
+        const qv = await areq.embed();
+        return streamLive(request, reply, rt, budget.track(rt.query.run({ ...req, queryVector: qv })), (value) => rt.answers.remember(areq, qv, value));
+      }
+      const { value, cache } = await rt.answers.answer(areq);
+      rt.recordQuery({ ...value, collectionVersion: collection.version }, metricCache(cache, areq.mode));
+      request.facts.cache = cache;
+      reply.header('x-cache', headerCache(cache, areq.mode));
+      if (value.degraded) {
+        request.facts.degraded = value.reasons;
+        reply.header('x-ragd-degraded', value.reasons.join(','));
+      }
+      return {
+        answer: value.answer,
+        citations: value.citations,
+        mode: value.mode,
+        model: value.model,
+        timings: value.timings,
+        cache,
+        degraded: value.degraded,
+        ...(value.degraded ? { reasons: value.reasons } : {}),
+      };
+    },
+  );
 }
 
-async function streamAnswer(request: FastifyRequest, reply: FastifyReply, events: AsyncGenerator<QueryEvent>, rt: Runtime): Promise<FastifyReply> {
+/** Everything the cache needs for one request; the question's embedding is computed at most once. */
+function answerRequest(rt: Runtime, request: FastifyRequest, req: QueryRequest, b: QueryBody, version: number): AnswerRequest {
+  let embedding: Promise<Float32Array | undefined> | undefined;
+  const g = rt.config.generator;
+  return {
+    key: {
+      tenant: req.key.tenant,
+      collection: req.key.name,
+      collectionVersion: version,
+      query: req.query,
+      mode: req.mode,
+      topK: req.topK,
+      filter: req.filter,
+      embedderModel: `${rt.embedder.kind}:${rt.embedder.model}`,
+      generatorModel: `${g.kind}:${g.model}`,
+      generatorParams: { temperature: g.temperature, maxTokens: g.maxTokens, fallback: rt.config.resilience.generatorFallback },
+    },
+    question: req.query,
+    mode: b.cache ?? 'use',
+    threshold: b.threshold,
+    embed: () =>
+      (embedding ??= rt.answers.embeddings
+        .embedMany([req.query], `${rt.embedder.kind}:${rt.embedder.model}`, (texts) => rt.embedder.embed(texts, { signal: req.signal, deadline: request.deadline }))
+        .then((v) => v[0])
+        .catch((err: unknown) => {
+          // The embedder being down is not this request's failure: retrieval degrades to lexical.
+          if (isDegradable(err)) return undefined;
+          throw err;
+        })),
+    compute: async (queryVector) => {
+      const budget = await reserveAnswerTokens(rt, request, req.query, req.topK);
+      return budget.settle(collect(rt.query.run({ ...req, queryVector })));
+    },
+  };
+}
+
+async function collect(events: AsyncGenerator<QueryEvent>): Promise<CachedAnswer> {
+  const out: CachedAnswer = { answer: '', deltas: [], citations: [], mode: 'hybrid', model: '', timings: { embedMs: 0, searchMs: 0, generateMs: 0, totalMs: 0 }, degraded: false, reasons: [] };
+  for await (const ev of events) {
+    if (ev.type === 'delta') {
+      out.answer += ev.text;
+      out.deltas.push(ev.text);
+    } else if (ev.type === 'citations') out.citations = ev.citations;
+    else Object.assign(out, { mode: ev.done.mode, model: ev.done.model, timings: ev.done.timings, degraded: ev.done.degraded, reasons: ev.done.reasons });
+  }
+  return out;
+}
+
+function headerCache(cache: CacheOutcome, mode: CacheMode): string {
+  return cache === 'miss' && mode === 'bypass' ? 'bypass' : cache;
+}
+
+function metricCache(cache: CacheOutcome, mode: CacheMode): 'exact' | 'semantic' | 'miss' | 'bypass' {
+  if (cache === 'stale') return 'exact';
+  return cache === 'miss' && mode === 'bypass' ? 'bypass' : cache;
+}
+
+function doneBody(value: Pick<CachedAnswer, 'mode' | 'model' | 'timings' | 'degraded' | 'reasons'>, cache: CacheOutcome) {
+  return {
+    mode: value.mode,
+    model: value.model,
+    timings: value.timings,
+    cache,
+    degraded: value.degraded,
+    ...(value.degraded ? { reasons: value.reasons } : {}),
+  };
+}
+
+/** Replays a cached answer with the same event shapes as a live stream. */
+async function replay(request: FastifyRequest, reply: FastifyReply, rt: Runtime, value: CachedAnswer, cache: CacheOutcome): Promise<FastifyReply> {
+  reply.hijack();
+  const sse = new SseWriter(reply.raw);
+  sse.open({ 'x-request-id': request.id, 'x-cache': cache });
+  request.facts.cache = cache;
+  for (const text of value.deltas) await sse.send('delta', { text });
+  await sse.send('citations', { citations: value.citations });
+  await sse.send('done', doneBody(value, cache));
+  rt.recordQuery({ ...value, collectionVersion: 0 }, metricCache(cache, 'use'));
+  sse.end();
+  return reply;
+}
+
+async function streamLive(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rt: Runtime,
+  events: AsyncGenerator<QueryEvent>,
+  remember: (value: CachedAnswer) => Promise<void>,
+): Promise<FastifyReply> {
   // Pull the first event before committing to a 200 stream, so early failures (unknown collection,
   // embedder mismatch) are ordinary problem+json responses with the right status.
   const first = await events.next();
   reply.hijack();
   const sse = new SseWriter(reply.raw);
+  request.facts.cache = 'miss';
   sse.open({ 'x-request-id': request.id, 'x-cache': 'miss' });
+  const collected: CachedAnswer = { answer: '', deltas: [], citations: [], mode: 'hybrid', model: '', timings: { embedMs: 0, searchMs: 0, generateMs: 0, totalMs: 0 }, degraded: false, reasons: [] };
+  let finished = false;
   try {
     let item = first;
     while (!item.done) {
       const ev = item.value;
       if (sse.isClosed) break;
-      if (ev.type === 'delta') await sse.send('delta', { text: ev.text });
-      else if (ev.type === 'citations') await sse.send('citations', { citations: ev.citations });
-      else {
+      if (ev.type === 'delta') {
+        collected.answer += ev.text;
+        collected.deltas.push(ev.text);
+        await sse.send('delta', { text: ev.text });
+      } else if (ev.type === 'citations') {
+        collected.citations = ev.citations;
+        await sse.send('citations', { citations: ev.citations });
+      } else {
         if (ev.done.degraded) request.facts.degraded = ev.done.reasons;
+        Object.assign(collected, { mode: ev.done.mode, model: ev.done.model, timings: ev.done.timings, degraded: ev.done.degraded, reasons: ev.done.reasons });
         rt.recordQuery(ev.done, 'miss');
-        await sse.send('done', {
-          mode: ev.done.mode,
-          model: ev.done.model,
-          timings: ev.done.timings,
-          cache: 'miss',
-          degraded: ev.done.degraded,
-          ...(ev.done.degraded ? { reasons: ev.done.reasons } : {}),
-        });
+        await sse.send('done', doneBody(ev.done, 'miss'));
+        finished = !sse.isClosed;
       }
       item = await events.next();
     }
@@ -95,5 +206,7 @@ async function streamAnswer(request: FastifyRequest, reply: FastifyReply, events
     if (sse.isClosed) await events.return(undefined);
     sse.end();
   }
+  // Only a stream that finished cleanly (and not degraded) is cached.
+  if (finished) await remember(collected).catch((err: unknown) => request.log.warn({ err }, 'could not cache the streamed answer'));
   return reply;
 }

@@ -1,0 +1,190 @@
+/**
+ * The answer cache in front of /api/v1/rag/query: an exact cache (memory -> Redis -> SQLite tiers
+ * with single-flight, XFetch early refresh, a Redis refresh lock and serve-stale-on-error) and a
+ * semantic cache (near-identical questions, hard-partitioned and guarded), plus the embedding cache
+ * the semantic lookup and the retriever share.
+ *
+ * Correctness first: keys and partitions include the tenant, collection and its version, the
+ * embedder and generator models and parameters, mode, topK and filter, so an answer is never served
+ * to another tenant, model or corpus version. Degraded answers are never cached; when a recompute
+ * would degrade (generator down) and a recent answer exists, that answer is served marked `stale`.
+ */
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { CachedCompute } from '../cache/cached-compute.js';
+import { answerCacheKey, collectionTag, semanticPartitionKey, type AnswerKeyInput } from '../cache/cache-key.js';
+import type { CacheEvents } from '../cache/cache-events.js';
+import { DEFAULT_MAX_STALE_MS } from '../cache/defaults.js';
+import { EmbeddingCache } from '../cache/embedding-cache.js';
+import { MemoryStore } from '../cache/memory-store.js';
+import { RedisLock } from '../cache/redis-lock.js';
+import { RedisStore } from '../cache/redis-store.js';
+import { SemanticCache } from '../cache/semantic-cache.js';
+import { SqlStore } from '../cache/sql-store.js';
+import { TieredCache, type CacheTier } from '../cache/tiered-cache.js';
+import type { Config } from '../config/config.js';
+import type { Citation, DegradedReason, QueryTimings, RetrievalMode } from './types.js';
+
+export type CacheMode = 'use' | 'bypass' | 'refresh';
+export type CacheOutcome = 'miss' | 'exact' | 'semantic' | 'stale';
+
+/** What is cached for one answer: enough to replay it as JSON or as the same SSE events. */
+export interface CachedAnswer {
+  answer: string;
+  deltas: string[];
+  citations: Citation[];
+  mode: RetrievalMode;
+  model: string;
+  timings: QueryTimings;
+  degraded: boolean;
+  reasons: DegradedReason[];
+}
+
+export interface CachedLookup {
+  value: CachedAnswer;
+  cache: CacheOutcome;
+}
+
+/** Thrown inside the cached computation so a degraded answer is never stored (and stale may be served). */
+class DegradedAnswer extends Error {
+  constructor(readonly value: CachedAnswer) {
+    super('degraded answer is not cached');
+  }
+}
+
+export interface AnswerRequest {
+  key: AnswerKeyInput;
+  question: string;
+  mode: CacheMode;
+  /** Caller's semantic threshold; only ever raises the configured floor. */
+  threshold?: number | undefined;
+  /** Embeds the question (cached); undefined when the embedder is unavailable. */
+  embed: () => Promise<Float32Array | undefined>;
+  /** Computes a fresh answer, reusing the question's embedding when there is one. */
+  compute: (queryVector: Float32Array | undefined) => Promise<CachedAnswer>;
+}
+
+export class AnswerCache {
+  readonly tiered: TieredCache;
+  readonly semantic: SemanticCache | undefined;
+  readonly embeddings: EmbeddingCache;
+  private readonly cached: CachedCompute;
+
+  constructor(
+    private readonly config: Config['cache'],
+    dataDir: string,
+    events: CacheEvents,
+    log: Logger,
+    redis: Redis | undefined,
+    onSimilarity: (similarity: number) => void,
+  ) {
+    const tiers: CacheTier[] = [{ name: 'memory', store: new MemoryStore({ maxEntries: config.l1MaxEntries }), ttlMs: config.l1TtlMs }];
+    if (redis) tiers.push({ name: 'redis', store: new RedisStore({ client: redis }), ttlMs: config.l2TtlMs });
+    tiers.push({ name: 'sql', store: new SqlStore({ path: join(dataDir, 'cache.db'), maxEntries: config.l3MaxEntries, maxAgeMs: config.l3MaxAgeMs }) });
+    this.tiered = new TieredCache({ tiers, events });
+    this.cached = new CachedCompute({
+      cache: this.tiered,
+      ...(redis ? { lock: new RedisLock({ client: redis }) } : {}),
+      onRefreshError: (err) => log.warn({ err }, 'background answer refresh failed'),
+    });
+    this.semantic = config.semantic.enabled
+      ? new SemanticCache({
+          threshold: config.semantic.threshold,
+          maxEntries: config.semantic.maxEntries,
+          ttlMs: config.semantic.ttlMs,
+          shadow: config.semantic.shadow,
+          events,
+          onSimilarity,
+        })
+      : undefined;
+    this.embeddings = new EmbeddingCache({ events });
+  }
+
+  get enabled(): boolean {
+    return this.config.enabled;
+  }
+
+  async answer(req: AnswerRequest): Promise<CachedLookup> {
+    if (!this.config.enabled || req.mode === 'bypass') return { value: await req.compute(undefined), cache: 'miss' };
+    const exactKey = answerCacheKey(req.key);
+    const tags = [collectionTag(req.key.tenant, req.key.collection)];
+    if (req.mode === 'refresh') {
+      const qv = await req.embed();
+      const value = await req.compute(qv);
+      if (!value.degraded) await this.remember(req, qv, value);
+      return { value, cache: 'miss' };
+    }
+    let origin: CacheOutcome = 'miss';
+    try {
+      const res = await this.cached.getOrCompute<CachedAnswer>(
+        exactKey,
+        async () => {
+          const qv = this.semantic ? await req.embed() : undefined;
+          if (qv && this.semantic) {
+            const found = this.semantic.lookup<CachedAnswer>(semanticPartitionKey(req.key), req.question, qv, threshold(req.threshold));
+            if (found.hit) {
+              origin = 'semantic';
+              return found.value;
+            }
+          }
+          const value = await req.compute(qv);
+          if (value.degraded) throw new DegradedAnswer(value);
+          if (qv) this.semantic?.store(semanticPartitionKey(req.key), req.question, qv, value, { tags });
+          return value;
+        },
+        { tags, ttlMs: this.config.l2TtlMs },
+      );
+      const cache: CacheOutcome = res.status === 'hit' ? 'exact' : res.status === 'stale' ? 'stale' : origin;
+      return { value: res.value, cache };
+    } catch (err) {
+      if (err instanceof DegradedAnswer) return { value: err.value, cache: 'miss' };
+      throw err;
+    }
+  }
+
+  /** A cached answer for a streaming request, or undefined (stream it live, then `remember`). */
+  async peek(req: AnswerRequest): Promise<CachedLookup | undefined> {
+    if (!this.config.enabled || req.mode !== 'use') return undefined;
+    const hit = await this.tiered.get(answerCacheKey(req.key));
+    if (hit && hit.entry.expiresAt > this.tiered.now()) return { value: hit.entry.value as CachedAnswer, cache: 'exact' };
+    if (!this.semantic) return undefined;
+    const qv = await req.embed();
+    if (!qv) return undefined;
+    const found = this.semantic.lookup<CachedAnswer>(semanticPartitionKey(req.key), req.question, qv, threshold(req.threshold));
+    return found.hit ? { value: found.value, cache: 'semantic' } : undefined;
+  }
+
+  /** Stores a cleanly finished, non-degraded answer (e.g. after a live stream). */
+  async remember(req: AnswerRequest, qv: Float32Array | undefined, value: CachedAnswer): Promise<void> {
+    if (!this.config.enabled || req.mode === 'bypass' || value.degraded) return;
+    const now = this.tiered.now();
+    const tags = [collectionTag(req.key.tenant, req.key.collection)];
+    await this.tiered.set(answerCacheKey(req.key), {
+      value,
+      storedAt: now,
+      expiresAt: now + this.config.l2TtlMs,
+      keepUntil: now + this.config.l2TtlMs + DEFAULT_MAX_STALE_MS,
+      delta: value.timings.totalMs,
+      tags,
+    });
+    if (qv) this.semantic?.store(semanticPartitionKey(req.key), req.question, qv, value, { tags });
+  }
+
+  /** Drops every cached answer of a collection (all tiers this process reaches, and the semantic cache). */
+  async purge(tenant: string, collection: string): Promise<{ exact: number; semantic: number }> {
+    const tag = collectionTag(tenant, collection);
+    const tiers = await this.tiered.purgeTag(tag);
+    const semantic = this.semantic?.purgeTag(tag) ?? 0;
+    return { exact: tiers.reduce((n, t) => n + (t.removed ?? 0), 0), semantic };
+  }
+
+  async close(): Promise<void> {
+    await this.cached.settled();
+    await this.tiered.close();
+  }
+}
+
+function threshold(requested: number | undefined): { threshold?: number } {
+  return requested === undefined ? {} : { threshold: requested };
+}
