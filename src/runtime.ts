@@ -221,6 +221,8 @@ export class Runtime {
    * /models: never billable), cached for 5 s.
    */
   async readiness(): Promise<ReadinessReport> {
+    // Draining: answer at once, without probing anything (load balancers poll this hard then).
+    if (this.shuttingDown) return { ready: false, status: 'not_ready', shuttingDown: true, reasons: ['shutting_down'], dependencies: {} };
     const deps: Record<string, DependencyStatus> = {};
     deps.store = await timed(() => this.store.ping());
     deps.indexes = this.startup ? await this.indexStatus() : { status: 'down', error: 'indexes not loaded' };

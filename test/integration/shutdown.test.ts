@@ -14,11 +14,13 @@ import { call } from '../support/test-server.js';
 
 test('SIGTERM: in-flight requests finish, new ones get 503, exit code 0', { timeout: 60_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ragd-shutdown-'));
-  const upstream = await startFakeOpenAI({ behavior: { latencyMs: 1500 } });
+  const upstream = await startFakeOpenAI({ behavior: { latencyMs: 1500, routes: ['/v1/chat/completions'] } });
   const srv = await startChildServer({ RAGD_DATA_DIR: dataDir, RAGD_GENERATOR: 'openai', RAGD_OPENAI_BASE_URL: upstream.url, RAGD_OPENAI_API_KEY: 'sk-test' });
   try {
     const ingest = await call(srv.url, 'POST', '/api/v1/rag/documents', { documents: [{ id: 'd', text: 'Paris is the capital of France.' }] });
     assert.equal(ingest.status, 201);
+    // Warm readiness's provider-probe cache first, so readiness polls below answer at once.
+    assert.equal((await call(srv.url, 'GET', '/health/ready')).status, 200);
     const inFlight = call(srv.url, 'POST', '/api/v1/rag/query', { query: 'capital of France?' });
     await upstream.nextRequest('/v1/chat/completions');
     srv.child.kill('SIGTERM');
