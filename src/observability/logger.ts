@@ -4,21 +4,40 @@
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 
-/** Paths never logged in clear: credentials in headers and in config. */
+/**
+ * Paths never logged in clear: credentials in request and response headers (at the top level and
+ * one level down, e.g. `err.headers`), credential-named fields, and the secrets of the Config
+ * object should anyone log it. Pino's `*` matches one level, hence the explicit config paths.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers["x-service-token"]',
   'req.headers.cookie',
+  'res.headers["set-cookie"]',
   'headers.authorization',
   'headers["x-api-key"]',
   'headers["x-service-token"]',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers["x-api-key"]',
+  '*.headers["x-service-token"]',
+  '*.headers.cookie',
+  'authorization',
+  '*.authorization',
   'apiKey',
   '*.apiKey',
   'token',
   '*.token',
   'secret',
   '*.secret',
+  'password',
+  '*.password',
+  'config.openai.apiKey',
+  'config.auth.serviceToken.value',
+  'config.auth.metricsToken.value',
+  'config.auth.jwt.secret.value',
+  'config.redis.url',
 ];
 
 export interface LoggerOptions {
@@ -40,5 +59,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  return pino(base);
+  // Asynchronous stdout (sonic-boom): a log line is queued, not written, on the request path, and
+  // lines queued while a write is in flight go out together. Flushed on shutdown (serve.ts).
+  return pino(base, pino.destination({ dest: 1, sync: false }));
 }
