@@ -91,7 +91,7 @@ async function ingest(url: string): Promise<{ chunks: number; seconds: number; c
 
 async function coldStart(dataDir: string): Promise<{ listenMs: number; readyMs: number; server: ChildServer }> {
   const t0 = performance.now();
-  const server = await spawnServer({ env: { RAGD_DATA_DIR: dataDir, RAGD_RATE_LIMIT: 'off' }, command });
+  const server = await spawnServer({ env: { RAGD_DATA_DIR: dataDir, RAGD_RATE_LIMIT: 'off', RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000' }, command });
   const listenMs = performance.now() - t0;
   for (;;) {
     const res = await fetch(`${server.url}/health/ready`);
@@ -108,7 +108,7 @@ try {
   console.error('1/5 local embedder, one core');
   const embed = embedderThroughput();
   console.error(`2/5 ingesting ${TARGET_CHUNKS} chunks`);
-  server = await spawnServer({ env: { RAGD_DATA_DIR: dataDir, RAGD_RATE_LIMIT: 'off' }, command });
+  server = await spawnServer({ env: { RAGD_DATA_DIR: dataDir, RAGD_RATE_LIMIT: 'off', RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000' }, command });
   const ing = await ingest(server.url);
   console.error(`3/5 ${QUERIES} queries at concurrency 1 (and the bare route)`);
   const ref = await runLoad({ url: reference.url, bodies: [{ query: 'x' }], connections: 1, amount: QUERIES, warmupSec: 1 });

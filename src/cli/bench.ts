@@ -60,7 +60,7 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
     const dir = mkdtempSync(join(tmpdir(), 'ragd-bench-'));
     dirs.push(dir);
     // Shedding and rate limits are lifted so the benchmark measures the paths, not the guards.
-    const server = await spawnServer({ env: { RAGD_DATA_DIR: dir, RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', RAGD_RATE_LIMIT: 'off', ...env } });
+    const server = await spawnServer({ env: { RAGD_DATA_DIR: dir, RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000', RAGD_RATE_LIMIT: 'off', ...env } });
     servers.push(server);
     return server;
   };
