@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-/** The `ragd` command line: serve, ingest, query, config. */
+/** The `ragd` command line: serve, ingest, query, keys, config. */
 import { Command, InvalidArgumentError } from 'commander';
 import { isRagdError } from '../errors/ragd-error.js';
 import { RETRIEVAL_MODES, type RetrievalMode } from '../rag/types.js';
 import { benchCommand } from './bench.js';
+import { soakCommand } from './soak.js';
 import { configCommand } from './config.js';
 import { evalCommand } from './eval.js';
 import { ingestCommand } from './ingest.js';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys.js';
 import { queryCommand } from './query.js';
 import { serveCommand } from './serve.js';
 
@@ -74,8 +76,9 @@ program
   .option('--upstream-failure-rate <r>', 'fake provider failure rate, 0..1 (provider scenario)', nonNegative, 0)
   .option('--json <file>', 'write the report as JSON')
   .option('--svg <file>', 'write a bar chart of req/s and p99 as SVG')
+  .option('--soak <minutes>', 'instead: a mixed workload for N minutes, reporting RSS, heap, event-loop delay and errors over time', nonNegative)
   .action(async (opts) => {
-    process.exitCode = await benchCommand(opts);
+    process.exitCode = opts.soak ? await soakCommand({ minutes: opts.soak, connections: opts.connections, ...(opts.json ? { json: opts.json } : {}) }) : await benchCommand(opts);
   });
 
 program
@@ -87,6 +90,34 @@ program
   .option('--keep-data', 'keep the temporary data directory')
   .action(async (dataset: string, opts) => {
     process.exitCode = await evalCommand(dataset, opts);
+  });
+
+const keys = program.command('keys').description('manage API keys in the data directory (see docs/security.md)');
+keys
+  .command('create')
+  .description('create an API key and print it (the only time it is shown)')
+  .requiredOption('-t, --tenant <tenant>', 'tenant the key acts for')
+  .requiredOption('-s, --scopes <list>', 'comma-separated scopes: query, ingest, admin')
+  .option('-n, --name <name>', 'a label for people')
+  .option('-e, --expires <when>', 'expiry: a span (30d, 12h, 2w) or a date (2027-01-31)')
+  .option('-r, --rate-limit <n>', "the key's own requests per minute per route class", positiveInt)
+  .option('--json', 'print the key and its record as JSON')
+  .action(async (opts) => {
+    process.exitCode = await keysCreateCommand(opts);
+  });
+keys
+  .command('list')
+  .description('list API keys (never secrets)')
+  .option('-t, --tenant <tenant>', 'only this tenant')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    process.exitCode = await keysListCommand(opts);
+  });
+keys
+  .command('revoke <id>')
+  .description('revoke an API key by id (running servers stop accepting it within 60 s)')
+  .action(async (id: string) => {
+    process.exitCode = await keysRevokeCommand(id);
   });
 
 program

@@ -62,3 +62,19 @@ test('ragd eval scores lexical, vector and hybrid on msmarco-5k', { timeout: 180
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ragd bench --soak samples RSS, heap, event-loop delay and errors over time', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ragd-soak-smoke-'));
+  try {
+    const json = join(dir, 'soak.json');
+    const res = ragd(['bench', '--soak', '0.2', '-c', '3', '--json', json]);
+    assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { samples: { rssMb: number; heapMb: number; requests: number }[]; errors: number; requests: number };
+    assert.ok(report.samples.length >= 2, 'at least two samples');
+    for (const s of report.samples) assert.ok(s.rssMb > 0 && s.heapMb > 0);
+    assert.ok(report.requests > 0);
+    assert.equal(report.errors, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
