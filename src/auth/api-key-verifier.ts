@@ -6,7 +6,7 @@
  * Availability over freshness during outages: when the store fails, a key verified before is still
  * served from the cache however stale the entry (its own expiry still applies), so a store outage
  * never turns a working key into a 401; a key never seen before cannot be verified and gets
- * RAGD_ERR_STORE_UNAVAILABLE (503). Revocation through `revoke` on this process is immediate, even
+ * RAGD_ERR_AUTH_UNAVAILABLE (503). Revocation through `revoke` on this process is immediate, even
  * during an outage; revocation by another process is seen within `cacheTtlMs`.
  */
 import { RagdError } from '../errors/ragd-error.js';
@@ -72,7 +72,7 @@ export class ApiKeyVerifier {
   /**
    * The principal of a presented key.
    * @throws RAGD_ERR_UNAUTHORIZED for a malformed, unknown, wrong, expired or revoked key;
-   *   RAGD_ERR_STORE_UNAVAILABLE when the store fails and the key is not in the cache.
+   *   RAGD_ERR_AUTH_UNAVAILABLE when the store fails and the key is not in the cache.
    */
   async verify(presented: string): Promise<Principal> {
     const parsed = parseApiKey(presented);
@@ -134,7 +134,7 @@ export class ApiKeyVerifier {
       this.onStoreError(err);
       const stale = this.cache.get(id);
       if (stale?.key) return stale.key;
-      throw new RagdError('RAGD_ERR_STORE_UNAVAILABLE', 'API key store unavailable; this key cannot be verified right now', { cause: err });
+      throw new RagdError('RAGD_ERR_AUTH_UNAVAILABLE', 'API key store unavailable; this key cannot be verified right now', { cause: err });
     }
   }
 

@@ -14,20 +14,14 @@ import { routeOf } from '../server/plugins/request-context.js';
 import { audit } from './audit.js';
 import { PUBLIC_PRINCIPAL, type Authenticator } from './authenticate.js';
 import { constantTimeEqual } from './constant-time.js';
-import { hasScope, type Principal, type Scope } from './principal.js';
+import { hasScope, type Principal } from './principal.js';
+// Type-only: the route config (`scope`, `public`, `metricsToken`) is declared once, there.
+import type {} from '../server/route-config.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling; set by the auth plugin before any handler runs. */
     principal: Principal;
-  }
-  interface FastifyContextConfig {
-    /** Scope the route requires. */
-    scope?: Scope;
-    /** No credentials required. */
-    public?: boolean;
-    /** Guarded by RAGD_METRICS_TOKEN when configured, public otherwise. */
-    metricsToken?: boolean;
   }
 }
 

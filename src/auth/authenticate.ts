@@ -111,7 +111,7 @@ export class Authenticator {
 
   /**
    * @throws RAGD_ERR_UNAUTHORIZED when no credential is presented, or it is invalid, expired or
-   *   revoked, or its kind is not configured; RAGD_ERR_STORE_UNAVAILABLE when it cannot be checked now.
+   *   revoked, or its kind is not configured; RAGD_ERR_AUTH_UNAVAILABLE when it cannot be checked now.
    */
   async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
     if (!this.enabled) return ANONYMOUS_PRINCIPAL;

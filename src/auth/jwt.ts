@@ -130,7 +130,7 @@ export class JwtVerifier {
 
   /**
    * The principal a valid token names: `sub` as id, tenant and scopes from the configured claims.
-   * @throws RAGD_ERR_UNAUTHORIZED for any invalid token; RAGD_ERR_STORE_UNAVAILABLE when the JWKS
+   * @throws RAGD_ERR_UNAUTHORIZED for any invalid token; RAGD_ERR_AUTH_UNAVAILABLE when the JWKS
    *   was never fetched and cannot be now.
    */
   async verify(token: string): Promise<Principal> {
@@ -146,7 +146,7 @@ export class JwtVerifier {
       }));
     } catch (err) {
       if (err instanceof JwksUnavailable) {
-        throw new RagdError('RAGD_ERR_STORE_UNAVAILABLE', 'identity provider key set (JWKS) unavailable; token cannot be verified right now', { cause: err });
+        throw new RagdError('RAGD_ERR_AUTH_UNAVAILABLE', 'identity provider key set (JWKS) unavailable; token cannot be verified right now', { cause: err });
       }
       throw new RagdError('RAGD_ERR_UNAUTHORIZED', describe(err), { cause: err });
     }

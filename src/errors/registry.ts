@@ -42,6 +42,7 @@ export const ERROR_REGISTRY = {
   RAGD_ERR_OVERLOADED: { status: 503, title: 'Server is overloaded', retryable: true },
   RAGD_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down', retryable: true },
   RAGD_ERR_STORE_UNAVAILABLE: { status: 503, title: 'Document store unavailable', retryable: true },
+  RAGD_ERR_AUTH_UNAVAILABLE: { status: 503, title: 'Credentials cannot be verified right now', retryable: true },
   RAGD_ERR_CONFIG: { status: 500, title: 'Invalid configuration', retryable: false },
   RAGD_ERR_INTERNAL: { status: 500, title: 'Internal server error', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;

@@ -41,11 +41,16 @@ import {
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
 /**
  * Query stages, seconds: lexical/vector search is sub-millisecond to tens of ms, remote embedding
- * tens to hundreds of ms, generation whole seconds. One set so stages can share a heatmap.
+ * tens to hundreds of ms, generation whole seconds. One set so stages can share a heatmap. 0.2 and
+ * 0.5 are the latency SLO thresholds, so Prometheus counts good queries exactly (no interpolation).
  */
-export const QUERY_STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
-/** Latency SLO threshold, seconds: a boundary of QUERY_STAGE_BUCKETS (the recording rules read le="5"). */
-export const LATENCY_SLO_THRESHOLD_SECONDS = 5;
+export const QUERY_STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
+/**
+ * Latency SLO thresholds, seconds, as deploy/prometheus/recording-rules.yml reads them
+ * (`le="0.2"` for `slo="latency_p95"`, `le="0.5"` for `slo="latency_p99"`): the defaults of
+ * RAGD_SLO_LATENCY_P95_MS and RAGD_SLO_LATENCY_P99_MS, and boundaries of QUERY_STAGE_BUCKETS.
+ */
+export const LATENCY_SLO_THRESHOLDS_SECONDS = { latency_p95: 0.2, latency_p99: 0.5 } as const;
 /** One ingest request, seconds: a single small document (~50 ms) to a 10 MB batch remotely embedded. */
 export const INGEST_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 /** Provider calls, seconds: local embedding (~10 ms) to long generations; 2 and 20 are alert thresholds. */
@@ -214,8 +219,19 @@ interface Context {
   overflow: Counter<'metric' | 'label'>;
 }
 
+/**
+ * Label sets remembered per metric once validated, so a hot path (one HTTP request, one cache hit)
+ * pays a Map lookup instead of the checks. Only fully valid sets are remembered, and those are bounded
+ * by the closed sets and MAX_LABEL_VALUES; this cap bounds the product of them too.
+ */
+const MAX_MEMO_ENTRIES = 4096;
+/** Separates label values in memo keys; cannot occur in an accepted value. */
+const KEY_SEPARATOR = '\u0000';
+
 function sanitizer<L>(ctx: Context, metric: string, spec: Spec<L>): (labels: L) => Clean {
   const rules = Object.entries(spec) as [string, LabelRule][];
+  const names = rules.map(([name]) => name);
+  const memo = new Map<string, Clean>();
   const seen = new Map<string, Set<string>>(rules.map(([name]) => [name, new Set<string>()]));
   const accept = (name: string, rule: LabelRule, value: string): boolean => {
     if (Array.isArray(rule)) return rule.includes(value);
@@ -228,17 +244,24 @@ function sanitizer<L>(ctx: Context, metric: string, spec: Spec<L>): (labels: L) 
     return true;
   };
   return (labels) => {
-    const out: Clean = {};
     const given = labels as Record<string, LabelValue | undefined>;
+    let key = '';
+    for (const name of names) key += `${given[name] ?? ''}${KEY_SEPARATOR}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const out: Clean = {};
+    let valid = true;
     for (const [name, rule] of rules) {
       const raw = given[name];
       const value = raw === undefined ? '' : String(raw);
       if (accept(name, rule, value)) out[name] = value;
       else {
+        valid = false;
         out[name] = OTHER_LABEL_VALUE;
         ctx.overflow.inc({ metric, label: name });
       }
     }
+    if (valid && memo.size < MAX_MEMO_ENTRIES) memo.set(key, out);
     return out;
   };
 }
@@ -514,4 +537,61 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
 function safeToken(value: string): string {
   return SAFE_TOKEN.test(value) ? value : OTHER_LABEL_VALUE;
+}
+
+/**
+ * Metrics that record nothing (RAGD_METRICS=off): every handle is a no-op and the registry stays
+ * empty, so the request path pays one empty call where it would record. For overhead baselines
+ * (bench/observability-overhead.ts) and embedders that bring their own telemetry; the server does
+ * not serve /metrics in this mode.
+ */
+export function createDisabledMetrics(): Metrics {
+  const registry = new Registry();
+  const noop = (): void => undefined;
+  const none = { inc: noop, set: noop, dec: noop, observe: noop, startTimer: () => () => 0 };
+  return {
+    registry,
+    exposition: async () => ({ contentType: registry.contentType, body: '' }),
+    close: noop,
+    httpRequests: none,
+    httpRequestDuration: none,
+    recordHttpRequest: noop,
+    queryDuration: none,
+    queries: none,
+    ingestDocuments: none,
+    ingestChunks: none,
+    ingestDuration: none,
+    ingestFailures: none,
+    providerRequests: none,
+    providerRequestDuration: none,
+    providerTokens: none,
+    recordProviderCall: noop,
+    breakerState: none,
+    breakerFailures: none,
+    breakerTransitions: none,
+    recordBreakerTransition: noop,
+    retries: none,
+    bulkheadRejections: none,
+    bulkheadActive: none,
+    bulkheadQueued: none,
+    shedRequests: none,
+    degradedResponses: none,
+    cacheHits: none,
+    cacheMisses: none,
+    cacheErrors: none,
+    cacheEntries: none,
+    cacheEvictions: none,
+    cacheLookupDuration: none,
+    semanticSimilarity: none,
+    semanticGuardRejections: none,
+    semanticShadowHits: none,
+    rateLimitRequests: none,
+    rateLimitFallback: none,
+    httpPoolConnections: none,
+    setPoolStats: noop,
+    sloErrorBudgetRemaining: none,
+    sloBurnRate: none,
+    sloObjective: none,
+    ready: none,
+  };
 }

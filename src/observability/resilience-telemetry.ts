@@ -1,7 +1,8 @@
 /**
  * Connects the resilience layer's events to metrics and logs: breaker state and transitions (each
  * state change logged once), failures, retries, bulkhead rejections and gauges, provider call
- * outcomes and latency, and cross-provider fallbacks.
+ * outcomes and latency, and cross-provider fallbacks. Without `metrics` (RAGD_METRICS=off) only the
+ * log lines are wired, so provider calls pay for no snapshot or recording at all.
  */
 import type { Logger } from 'pino';
 import type { ResilienceRegistry } from '../resilience/registry.js';
@@ -13,13 +14,15 @@ function split(name: string): { dependency: Dependency; provider: string } {
   return { dependency: base, provider: provider ?? 'default' };
 }
 
-export function subscribeResilienceTelemetry(registry: ResilienceRegistry, metrics: Metrics, log: Logger): void {
-  for (const name of registry.names()) metrics.breakerState.set({ name }, 'closed');
+export function subscribeResilienceTelemetry(registry: ResilienceRegistry, metrics: Metrics | undefined, log: Logger): void {
   registry.events.on('stateChange', (e) => {
-    metrics.recordBreakerTransition(e.name, e.from, e.to);
+    metrics?.recordBreakerTransition(e.name, e.from, e.to);
     const level = e.to === 'open' ? 'warn' : 'info';
     log[level]({ event: 'circuit_breaker', dependency: e.name, from: e.from, to: e.to }, `circuit breaker ${e.name}: ${e.from} -> ${e.to}`);
   });
+  registry.events.on('fallback', (e) => log.warn({ event: 'provider_fallback', from: e.from, to: e.to, code: e.code }, `falling back from ${e.from} to ${e.to}`));
+  if (!metrics) return;
+  for (const name of registry.names()) metrics.breakerState.set({ name }, 'closed');
   registry.events.on('failure', (e) => metrics.breakerFailures.inc({ name: e.name }));
   registry.events.on('retry', (e) => metrics.retries.inc({ name: e.name }));
   registry.events.on('bulkheadRejected', (e) => metrics.bulkheadRejections.inc({ name: e.name }));
@@ -29,5 +32,4 @@ export function subscribeResilienceTelemetry(registry: ResilienceRegistry, metri
     metrics.bulkheadActive.set({ name: e.name }, snap.bulkhead.active);
     metrics.bulkheadQueued.set({ name: e.name }, snap.bulkhead.queued);
   });
-  registry.events.on('fallback', (e) => log.warn({ event: 'provider_fallback', from: e.from, to: e.to, code: e.code }, `falling back from ${e.from} to ${e.to}`));
 }

@@ -11,6 +11,12 @@
  * The counts live in this process and start empty on restart; the Prometheus rules in deploy/
  * compute the same SLIs across instances from the request counters and histograms.
  */
+import {
+  DEFAULT_SLO_AVAILABILITY,
+  DEFAULT_SLO_LATENCY_P95_MS,
+  DEFAULT_SLO_LATENCY_P99_MS,
+  DEFAULT_SLO_PERIOD_DAYS as DEFAULT_PERIOD_DAYS,
+} from '../config/defaults.js';
 import { RagdError } from '../errors/ragd-error.js';
 import type { Metrics } from './metrics.js';
 import { BucketRing, type Tally } from './slo-ring.js';
@@ -108,7 +114,7 @@ export interface SloTracker {
 export interface SloTrackerOptions {
   /** Defaults to {@link defaultSlos}(). */
   slos?: readonly SloDefinition[];
-  /** Error-budget period in days (proposed RAGD_SLO_PERIOD_DAYS). Defaults to 30, the usual SLO month. */
+  /** Error-budget period in days (RAGD_SLO_PERIOD_DAYS). Defaults to 30, the usual SLO month. */
   periodDays?: number;
   /** Epoch milliseconds. Defaults to `Date.now`. */
   now?: () => number;
@@ -128,12 +134,12 @@ export interface DefaultSloTargets {
 
 /** ragd's default SLOs: `availability` 99.9%, `latency_p95` 95% <= 200 ms, `latency_p99` 99% <= 500 ms. */
 export function defaultSlos(targets: DefaultSloTargets = {}): SloDefinition[] {
-  const p95 = targets.p95Ms ?? 200;
-  const p99 = targets.p99Ms ?? 500;
+  const p95 = targets.p95Ms ?? DEFAULT_SLO_LATENCY_P95_MS;
+  const p99 = targets.p99Ms ?? DEFAULT_SLO_LATENCY_P99_MS;
   return [
     {
       name: 'availability',
-      objective: targets.availability ?? 0.999,
+      objective: targets.availability ?? DEFAULT_SLO_AVAILABILITY,
       indicator: { kind: 'availability' },
       description: 'API requests that do not fail with a 5xx',
     },
@@ -142,8 +148,8 @@ export function defaultSlos(targets: DefaultSloTargets = {}): SloDefinition[] {
   ];
 }
 
-/** Default error-budget period, days. */
-export const DEFAULT_SLO_PERIOD_DAYS = 30;
+/** Default error-budget period, days (RAGD_SLO_PERIOD_DAYS; see config/defaults.ts for why 30). */
+export const DEFAULT_SLO_PERIOD_DAYS = DEFAULT_PERIOD_DAYS;
 
 const SLO_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 

@@ -43,6 +43,8 @@ export const ATTR = {
   topK: 'ragd.retrieval.top_k',
   hits: 'ragd.retrieval.hits',
   degraded: 'ragd.degraded',
+  generatorModel: 'ragd.generator.model',
+  sources: 'ragd.generator.sources',
   cacheResult: 'ragd.cache.result',
   cacheTier: 'ragd.cache.tier',
 } as const;

@@ -16,12 +16,16 @@ interface RequestTrace {
   finished?: boolean;
 }
 
+/** The trace id of a request's server span (32 hex digits), for its log lines. */
+export type TraceIdLookup = (request: FastifyRequest) => string | undefined;
+
 /**
  * Adds the server-span hooks to `app`. Call it before any route is registered (the handler
- * wrapping happens as routes are added). With tracing off it adds nothing at all.
+ * wrapping happens as routes are added). With tracing off it adds nothing at all and returns
+ * undefined; otherwise it returns the lookup of each request's trace id (request-context.ts logs it).
  */
-export function registerTracingHooks(app: FastifyInstance, tracing: Tracing): void {
-  if (!tracing.enabled) return;
+export function registerTracingHooks(app: FastifyInstance, tracing: Tracing): TraceIdLookup | undefined {
+  if (!tracing.enabled) return undefined;
   const traces = new WeakMap<FastifyRequest, RequestTrace>();
 
   app.addHook('onRoute', (route) => {
@@ -64,6 +68,8 @@ export function registerTracingHooks(app: FastifyInstance, tracing: Tracing): vo
     if (t) finish(t, reply.statusCode);
     done();
   });
+
+  return (request) => traces.get(request)?.span.traceId || undefined;
 }
 
 function finish(t: RequestTrace, status: number): void {

@@ -6,12 +6,18 @@
  */
 import { NOOP_SPAN } from './tracing.js';
 import { providerSpanAttributes, providerSpanName, type ProviderCallInfo } from './tracing-attributes.js';
-import type { TraceSpan, Tracing } from './tracing-types.js';
+import type { SpanAttributes, TraceSpan, Tracing } from './tracing-types.js';
 
 /** What a provider tells the HTTP layer so the call is traced. */
 export interface ProviderTrace {
   tracing: Tracing;
   call: ProviderCallInfo;
+  /**
+   * Attributes read from a JSON response body before the span ends, e.g. token usage
+   * (`usageAttributes`). Called only when the span records. Streamed calls set theirs on
+   * `UpstreamStream.span` instead.
+   */
+  responseAttributes?: (body: unknown) => SpanAttributes;
 }
 
 /**

@@ -23,7 +23,7 @@ export type {
 /** Options of {@link createTracing}. */
 export interface TracingOptions {
   /**
-   * ragd's explicit switch (proposed setting RAGD_TRACING). Undefined: on when an exporter is
+   * ragd's explicit switch (RAGD_TRACING). Undefined: on when an exporter is
    * injected, `OTEL_TRACES_EXPORTER` lists `otlp`, or an OTLP endpoint variable is set.
    * `OTEL_SDK_DISABLED=true` turns tracing off regardless.
    */

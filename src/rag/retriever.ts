@@ -5,6 +5,9 @@
  * `degraded`, rather than failing the request.
  */
 import { RagdError, isRagdError } from '../errors/ragd-error.js';
+import { NOOP_TRACING } from '../observability/tracing.js';
+import { ATTR, SPAN_NAMES } from '../observability/tracing-attributes.js';
+import type { Tracing } from '../observability/tracing-types.js';
 import type { Embedder } from '../providers/embedder.js';
 import type { Pipeline } from '../resilience/pipeline.js';
 import type { DocumentStore } from '../store/document-store.js';
@@ -45,9 +48,13 @@ export class Retriever {
     private readonly rrfK: number,
     /** The `vector_search` resilience pipeline: breaker + fault injection around the ANN index. */
     private readonly vectorPipeline?: Pipeline,
+    /** Spans `rag.embed` and `rag.search` under the active span. Defaults to no tracing. */
+    private readonly tracing: Tracing = NOOP_TRACING,
   ) {}
 
   async retrieve(collection: CollectionRecord, query: string, options: RetrieveOptions): Promise<RetrieveResult> {
+    // Tracing off: the stages are called directly, with no span or attribute objects.
+    const tracing = this.tracing.enabled ? this.tracing : undefined;
     const degraded: DegradedReason[] = [];
     let mode = options.mode;
     const idx = this.indexes.get(collection.id);
@@ -61,10 +68,14 @@ export class Retriever {
       } else {
         this.checkEmbedder(collection);
         const t0 = performance.now();
+        const embed = (): Promise<Float32Array | undefined> =>
+          options.embedQuery
+            ? options.embedQuery(query)
+            : this.embedder.embed([query], { signal: options.signal, ...(options.deadline ? { deadline: options.deadline } : {}) }).then((v) => v[0]);
         try {
-          queryVector = options.embedQuery
-            ? await options.embedQuery(query)
-            : (await this.embedder.embed([query], { signal: options.signal, ...(options.deadline ? { deadline: options.deadline } : {}) }))[0];
+          queryVector = tracing
+            ? await tracing.withSpan(SPAN_NAMES.embed, { [ATTR.collection]: collection.name }, embed)
+            : await embed();
         } catch (err) {
           if (!isDegradable(err)) throw err;
           degraded.push('embedding_unavailable');
@@ -80,6 +91,30 @@ export class Retriever {
     }
 
     const t1 = performance.now();
+    const search = (): Promise<{ hits: SearchHit[]; mode: RetrievalMode }> => this.search(collection, query, options, idx, mode, queryVector, degraded);
+    const found = tracing
+      ? await tracing.withSpan(SPAN_NAMES.search, { [ATTR.collection]: collection.name, [ATTR.retrievalMode]: mode, [ATTR.topK]: options.topK }, async (span) => {
+          const res = await search();
+          // The mode actually used: a failed vector index degrades hybrid to lexical inside the search.
+          span.setAttributes({ [ATTR.hits]: res.hits.length, [ATTR.retrievalMode]: res.mode });
+          return res;
+        })
+      : await search();
+    const searchMs = performance.now() - t1;
+    return { hits: found.hits, mode: found.mode, embedMs, searchMs, degraded, ...(queryVector ? { queryVector } : {}) };
+  }
+
+  /** Filters, ranks (vector, lexical or fused) and fetches the chunks; pushes to `degraded` when the vector index fails. */
+  private async search(
+    collection: CollectionRecord,
+    query: string,
+    options: RetrieveOptions,
+    idx: ReturnType<IndexManager['get']>,
+    requestedMode: RetrievalMode,
+    queryVector: Float32Array | undefined,
+    degraded: DegradedReason[],
+  ): Promise<{ hits: SearchHit[]; mode: RetrievalMode }> {
+    let mode = requestedMode;
     const allow = options.filter && Object.keys(options.filter).length > 0 ? await this.store.labelsMatching(collection.id, options.filter) : undefined;
     let ranked: { label: number; score: number }[] = [];
     if (idx && !(allow && allow.size === 0)) {
@@ -108,8 +143,7 @@ export class Retriever {
       if (!c) continue; // deleted between search and fetch
       hits.push({ documentId: c.documentId, chunkId: c.id, title: c.title, text: c.text, score: r.score, metadata: c.metadata, headings: c.headings });
     }
-    const searchMs = performance.now() - t1;
-    return { hits, mode, embedMs, searchMs, degraded, ...(queryVector ? { queryVector } : {}) };
+    return { hits, mode };
   }
 
   private vectorSearch<T>(fn: () => T, options: RetrieveOptions): Promise<T> {

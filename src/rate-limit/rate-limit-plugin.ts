@@ -13,17 +13,9 @@ import type { RateLimitOutcome } from '../observability/metric-names.js';
 import { rateLimitHeaders } from './headers.js';
 import type { RateLimiter, RateLimitRule } from './limiter.js';
 import { uniformLimits, isRouteClass, type RouteClass } from './route-class.js';
-// Type-only: brings the auth plugin's route config (`public`) and `request.principal` into scope.
+// Type-only: `request.principal`, and the route config (`routeClass`, `rateLimit`, `public`) declared once.
 import type {} from '../auth/auth-plugin.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Which limit applies; defaults to `other`. */
-    routeClass?: RouteClass;
-    /** `false` exempts the route from rate limiting. */
-    rateLimit?: false;
-  }
-}
+import type {} from '../server/route-config.js';
 
 export interface RateLimitPluginOptions {
   limiter: RateLimiter;

@@ -59,10 +59,12 @@ export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstanc
   const observe = rt.config.observability;
   // RAGD_METRICS=off: no hook at all, so the request path records nothing (the overhead baseline).
   if (observe.metrics) {
-    app.addHook('onResponse', async (request, reply) => {
+    // Callback style: no promise per request on the hot path.
+    app.addHook('onResponse', (request, reply, done) => {
       const route = routeOf(request);
       rt.metrics.recordHttpRequest({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
       rt.slo.record({ route, status: reply.statusCode, durationMs: reply.elapsedTime, isQuery: route === '/api/v1/rag/query' });
+      done();
     });
   }
   // After shedding (cheapest refusal) and tracing (so refusals are traced too): auth, then rate limits.

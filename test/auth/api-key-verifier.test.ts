@@ -98,11 +98,11 @@ describe('ApiKeyVerifier', () => {
     await assert.rejects(verifier.verify(key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a')), code('RAGD_ERR_UNAUTHORIZED'));
   });
 
-  test('a never-seen key during an outage is 503 RAGD_ERR_STORE_UNAVAILABLE', async () => {
+  test('a never-seen key during an outage is 503 RAGD_ERR_AUTH_UNAVAILABLE', async () => {
     const { store, verifier } = await setup();
     const { key } = await store.create({ name: 'n', tenant: 'acme', scopes: ['query'] });
     store.down = true;
-    await assert.rejects(verifier.verify(key), code('RAGD_ERR_STORE_UNAVAILABLE'));
+    await assert.rejects(verifier.verify(key), code('RAGD_ERR_AUTH_UNAVAILABLE'));
     store.down = false;
     assert.equal((await verifier.verify(key)).tenant, 'acme');
   });

@@ -141,7 +141,7 @@ describe('auth plugin', () => {
     store.down = true;
     try {
       assert.equal((await get('/query', { 'x-api-key': keys.query })).statusCode, 200);
-      await expectProblem(await get('/query', { 'x-api-key': fresh.key }), 503, 'RAGD_ERR_STORE_UNAVAILABLE');
+      await expectProblem(await get('/query', { 'x-api-key': fresh.key }), 503, 'RAGD_ERR_AUTH_UNAVAILABLE');
     } finally {
       store.down = false;
     }

@@ -128,9 +128,9 @@ describe('JwtVerifier with a JWKS (RS256, ES256)', () => {
     }
   });
 
-  test('a JWKS never fetched and unreachable -> 503 RAGD_ERR_STORE_UNAVAILABLE', async () => {
+  test('a JWKS never fetched and unreachable -> 503 RAGD_ERR_AUTH_UNAVAILABLE', async () => {
     const port = await closedPort();
     const verifier = new JwtVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks`, issuer: ISS, audience: AUD, now: () => NOW });
-    await assert.rejects(verifier.verify(await jwks.sign('RS256', base)), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_STORE_UNAVAILABLE');
+    await assert.rejects(verifier.verify(await jwks.sign('RS256', base)), (err: unknown) => isRagdError(err) && err.code === 'RAGD_ERR_AUTH_UNAVAILABLE');
   });
 });

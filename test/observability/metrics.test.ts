@@ -4,7 +4,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createMetrics,
-  LATENCY_SLO_THRESHOLD_SECONDS,
+  LATENCY_SLO_THRESHOLDS_SECONDS,
   MAX_LABEL_VALUES,
   QUERY_STAGE_BUCKETS,
   type Metrics,
@@ -104,10 +104,12 @@ describe('createMetrics', () => {
     assert.equal(value(s, 'http_requests_total', { route: '/v1/documents/:id', method: 'GET', status: '404' }), 1);
   });
 
-  test('query pipeline: stages, outcomes and the SLO bucket boundary', async () => {
+  test('query pipeline: stages, outcomes and the SLO bucket boundaries', async () => {
     const m = fresh();
-    assert.ok(QUERY_STAGE_BUCKETS.includes(LATENCY_SLO_THRESHOLD_SECONDS));
+    for (const threshold of Object.values(LATENCY_SLO_THRESHOLDS_SECONDS)) assert.ok(QUERY_STAGE_BUCKETS.includes(threshold));
     m.queryDuration.observe({ stage: 'embed' }, 0.04);
+    m.queryDuration.observe({ stage: 'total' }, 0.2);
+    m.queryDuration.observe({ stage: 'total' }, 0.3);
     m.queryDuration.observe({ stage: 'total' }, 6);
     const end = m.queryDuration.startTimer({ stage: 'search' });
     assert.ok(end() >= 0);
@@ -115,8 +117,11 @@ describe('createMetrics', () => {
     const s = await samplesOf(m);
     assert.equal(value(s, 'rag_query_duration_seconds_count', { stage: 'embed' }), 1);
     assert.equal(value(s, 'rag_query_duration_seconds_count', { stage: 'search' }), 1);
-    assert.equal(value(s, 'rag_query_duration_seconds_bucket', { stage: 'total', le: '5' }), 0);
-    assert.equal(value(s, 'rag_query_duration_seconds_bucket', { stage: 'total', le: '10' }), 1);
+    // Inclusive upper bounds: 0.2 s is good for the p95 SLO, 0.3 s only for the p99 one.
+    assert.equal(value(s, 'rag_query_duration_seconds_bucket', { stage: 'total', le: '0.2' }), 1);
+    assert.equal(value(s, 'rag_query_duration_seconds_bucket', { stage: 'total', le: '0.5' }), 2);
+    assert.equal(value(s, 'rag_query_duration_seconds_bucket', { stage: 'total', le: '5' }), 2);
+    assert.equal(value(s, 'rag_query_duration_seconds_bucket', { stage: 'total', le: '10' }), 3);
     assert.equal(value(s, 'rag_queries_total', { mode: 'hybrid', cache: 'semantic', degraded: 'true' }), 1);
   });
 

@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { createMetrics, LATENCY_SLO_THRESHOLDS_SECONDS } from '../../src/observability/metrics.js';
+import { defaultSlos } from '../../src/observability/slo.js';
 import {
   BREAKER_STATES,
   BURN_WINDOWS,
@@ -408,16 +409,40 @@ describe('alert rules', () => {
       assert.match(a.for ?? '', /^\d+[smh]$/, `${a.name}: for`);
       assert.ok(a.annotations.summary, `${a.name}: summary`);
       assert.ok(a.annotations.description, `${a.name}: description`);
-      assert.equal(a.annotations.runbook_url, `https://github.com/ragd/ragd/blob/main/docs/runbooks.md#${a.name.toLowerCase()}`);
+      assert.equal(a.annotations.runbook_url, `https://github.com/ragd-project/ragd/blob/main/docs/runbooks.md#${a.name.toLowerCase()}`);
     }
   });
 
   test('burn-rate alerts pair a long and a short window at the SRE workbook factors', () => {
     const burn = alerts.filter((a) => /BudgetBurn/.test(a.name));
-    assert.equal(burn.length, 8);
-    const pairs = burn.map((a) => [...a.expr.matchAll(/_rate(\w+) > \(([\d.]+) \*/g)].map((m) => `${m[1]}@${m[2]}`).join('+'));
+    assert.equal(burn.length, 12);
+    const pairs = burn.map((a) => [...a.expr.matchAll(/_rate(\w+)(?:\{[^}]*\})? > \(([\d.]+) \*/g)].map((m) => `${m[1]}@${m[2]}`).join('+'));
     for (const p of ['1h@14.4+5m@14.4', '6h@6+30m@6', '1d@3+2h@3', '3d@1+6h@1']) {
-      assert.equal(pairs.filter((x) => x === p).length, 2, `${p} (availability and latency)`);
+      assert.equal(pairs.filter((x) => x === p).length, 3, `${p} (availability, latency_p95, latency_p99)`);
+    }
+  });
+
+  test('latency SLOs match the tracker: names, objectives and bucket thresholds', () => {
+    const slos = defaultSlos();
+    const records = readRules('recording-rules.yml').filter((r) => r.name.startsWith('ragd:rag_queries:latency_error_ratio_rate'));
+    for (const def of slos.filter((d) => d.indicator.kind === 'latency')) {
+      const thresholdMs = (def.indicator as { thresholdMs: number }).thresholdMs;
+      const le = String(LATENCY_SLO_THRESHOLDS_SECONDS[def.name as keyof typeof LATENCY_SLO_THRESHOLDS_SECONDS]);
+      assert.equal(Number(le) * 1000, thresholdMs, `${def.name}: deploy/ threshold equals the tracker's default`);
+      const own = records.filter((r) => r.labels.slo === def.name);
+      assert.equal(own.length, 7, `${def.name}: one recording rule per burn window`);
+      for (const r of own) assert.match(r.expr, new RegExp(`le="${le.replace('.', '\\.')}"`), `${r.name}{slo="${def.name}"}`);
+      const budget = Number((1 - def.objective).toFixed(6));
+      const burns = alerts.filter((a) => a.labels.slo === def.name && /BudgetBurn/.test(a.name));
+      assert.equal(burns.length, 4, def.name);
+      for (const a of burns) {
+        const terms = [...a.expr.matchAll(/\{slo="(\w+)"\} > \([\d.]+ \* ([\d.]+)\)/g)];
+        assert.equal(terms.length, 2, `${a.name}: a long and a short window`);
+        for (const m of terms) {
+          assert.equal(m[1], def.name, a.name);
+          assert.equal(Number(m[2]), budget, `${a.name}: budget 1 - ${def.objective}`);
+        }
+      }
     }
   });
 });

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { Tracing } from '../../src/observability/tracing-types.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 
 export interface TestServer extends RunningServer {
@@ -17,7 +18,12 @@ export interface TestServer extends RunningServer {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Tracing for the Runtime instead of the one RAGD_TRACING / OTEL_* would create (e.g. an InMemorySpanExporter's). */
+  tracing?: Tracing;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: TestServerOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ragd-test-'));
   const config = loadConfig({ RAGD_PORT: '0', RAGD_HOST: '127.0.0.1', RAGD_DATA_DIR: dir, RAGD_LOG_LEVEL: 'info', RAGD_RATE_LIMIT: 'off', ...env });
   const logs: Record<string, unknown>[] = [];
@@ -27,8 +33,9 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
       cb();
     },
   });
-  const log = pino({ level: config.log.level }, sink);
-  const server = await startServer(config, log);
+  // The production logger (redaction included), writing to memory.
+  const log = createLogger({ level: config.log.level, destination: sink });
+  const server = await startServer(config, log, options.tracing ? { tracing: options.tracing } : {});
   return {
     ...server,
     dataDir: dir,

@@ -1,9 +1,14 @@
 /**
  * The two ways ragd calls a provider over HTTP: `requestJson` (send JSON, get JSON) and
  * `openStream` (send JSON, read a streamed body). Both run under a CallScope (caller signal +
- * deadline) and map every failure to a RagdError (see provider-error.ts).
+ * deadline) and map every failure to a RagdError (see provider-error.ts). A call that carries a
+ * `trace` gets an OpenTelemetry client span with gen-AI attributes and sends its W3C
+ * `traceparent`; without one, or with tracing off, nothing about the request changes.
  */
 import type { Dispatcher } from 'undici';
+import { ATTR } from '../../observability/tracing-attributes.js';
+import { startProviderSpan, type ProviderTrace } from '../../observability/tracing-provider.js';
+import type { TraceSpan } from '../../observability/tracing-types.js';
 import type { CallOptions } from '../call-options.js';
 import { CallScope } from './call-scope.js';
 import { type ProviderName, responseError, statusError } from './provider-error.js';
@@ -25,11 +30,18 @@ export interface HttpCall extends CallOptions {
   secrets?: readonly string[];
   /** Clock for the deadline and Retry-After dates, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
+  /** Traces the call as a gen-AI client span (see observability/tracing-provider.ts). Default: untraced. */
+  trace?: ProviderTrace | undefined;
 }
 
 /** A streamed 2xx response body. Iterate `chunks()` once; it releases everything when done. */
 export interface UpstreamStream {
   readonly status: number;
+  /**
+   * The call's client span (a no-op when untraced). The caller ends it once it has finished with
+   * the stream, after setting usage attributes, and calls `fail(err)` first if reading failed.
+   */
+  readonly span: TraceSpan;
   /**
    * The body's bytes. Transport failures, the deadline and caller aborts are thrown as RagdErrors.
    * Breaking out early (or `complete: false` below) destroys the connection, which tells the
@@ -55,20 +67,29 @@ export interface UpstreamStream {
  */
 export async function requestJson(call: HttpCall): Promise<unknown> {
   const scope = new CallScope(call.provider, call, call.now);
+  const headers = requestHeaders(call, 'application/json');
+  const span = startProviderSpan(call.trace, headers);
   try {
-    const res = await send(call, scope, 'application/json');
+    const res = await send(call, scope, headers, span);
     let text: string;
     try {
       text = await res.body.text();
     } catch (err) {
       throw scope.error(err);
     }
+    let json: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      json = JSON.parse(text) as unknown;
     } catch (err) {
       throw responseError(call.provider, 'body is not JSON', err);
     }
+    if (span.recording && call.trace?.responseAttributes) span.setAttributes(call.trace.responseAttributes(json));
+    return json;
+  } catch (err) {
+    span.fail(err);
+    throw err;
   } finally {
+    span.end();
     scope.dispose();
   }
 }
@@ -80,17 +101,22 @@ export async function requestJson(call: HttpCall): Promise<unknown> {
  */
 export async function openStream(call: HttpCall, accept: string): Promise<UpstreamStream> {
   const scope = new CallScope(call.provider, call, call.now);
+  const headers = requestHeaders(call, accept);
+  const span = startProviderSpan(call.trace, headers);
   let res: Dispatcher.ResponseData;
   try {
-    res = await send(call, scope, accept);
+    res = await send(call, scope, headers, span);
   } catch (err) {
     scope.dispose();
+    span.fail(err);
+    span.end();
     throw err;
   }
   const body = res.body;
   let completed = false;
   return {
     status: res.statusCode,
+    span,
     complete: () => {
       completed = true;
     },
@@ -114,10 +140,13 @@ export async function openStream(call: HttpCall, accept: string): Promise<Upstre
   };
 }
 
+function requestHeaders(call: HttpCall, accept: string): Record<string, string> {
+  return { accept, ...call.headers };
+}
+
 /** Sends the request; returns a 2xx response or throws the mapped error (after reading its body). */
-async function send(call: HttpCall, scope: CallScope, accept: string): Promise<Dispatcher.ResponseData> {
+async function send(call: HttpCall, scope: CallScope, headers: Record<string, string>, span: TraceSpan): Promise<Dispatcher.ResponseData> {
   const url = typeof call.url === 'string' ? new URL(call.url) : call.url;
-  const headers: Record<string, string> = { accept, ...call.headers };
   let body: string | undefined;
   if (call.body !== undefined) {
     body = JSON.stringify(call.body);
@@ -136,6 +165,7 @@ async function send(call: HttpCall, scope: CallScope, accept: string): Promise<D
   } catch (err) {
     throw scope.error(err);
   }
+  if (span.recording) span.setAttributes({ [ATTR.httpStatus]: res.statusCode });
   if (res.statusCode >= 200 && res.statusCode < 300) return res;
   let bodyText = '';
   try {

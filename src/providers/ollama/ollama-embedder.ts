@@ -3,6 +3,10 @@
  * with the dimension count learned from the first response and checked on every later one.
  */
 import { DEFAULT_EMBED_BATCH_SIZE } from '../../config/defaults.js';
+import { NOOP_TRACING } from '../../observability/tracing.js';
+import { usageAttributes } from '../../observability/tracing-attributes.js';
+import type { Tracing } from '../../observability/tracing-types.js';
+import type { ProviderTrace } from '../../observability/tracing-provider.js';
 import type { CallOptions } from '../call-options.js';
 import type { Embedder } from '../embedder.js';
 import type { ProviderDispatchers } from '../http/dispatcher-pool.js';
@@ -23,6 +27,8 @@ export interface OllamaEmbedderOptions {
   dispatchers: ProviderDispatchers;
   /** Clock, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
+  /** Each /api/embed call becomes an `embeddings <model>` client span. Defaults to no tracing. */
+  tracing?: Tracing;
 }
 
 export class OllamaEmbedder implements Embedder {
@@ -33,6 +39,7 @@ export class OllamaEmbedder implements Embedder {
   readonly #batchSize: number;
   readonly #dispatchers: ProviderDispatchers;
   readonly #now: (() => number) | undefined;
+  readonly #trace: ProviderTrace;
   #dimensions: number | undefined;
 
   /** @throws RagdError RAGD_ERR_CONFIG for an invalid URL or batch size. */
@@ -43,6 +50,16 @@ export class OllamaEmbedder implements Embedder {
     this.#batchSize = checkBatchSize(options.batchSize ?? DEFAULT_EMBED_BATCH_SIZE, 'ollama');
     this.#dispatchers = options.dispatchers;
     this.#now = options.now;
+    // Built once: every call shares it, and the HTTP layer skips it entirely while tracing is off.
+    this.#trace = {
+      tracing: options.tracing ?? NOOP_TRACING,
+      call: { system: 'ollama', operation: 'embeddings', model: this.model, url: this.#embedUrl },
+      // Read without validation (the body can hold thousands of floats): only one small field matters.
+      responseAttributes: (body) => {
+        const count = (body as { prompt_eval_count?: unknown } | null)?.prompt_eval_count;
+        return usageAttributes({ inputTokens: typeof count === 'number' ? count : undefined, responseModel: this.model });
+      },
+    };
   }
 
   /** Learned from the first successful response; undefined before it. */
@@ -65,6 +82,7 @@ export class OllamaEmbedder implements Embedder {
         body: { model: this.model, input: batch },
         provider: 'ollama',
         ...(this.#now === undefined ? {} : { now: this.#now }),
+        trace: this.#trace,
       });
       const parsed = EmbedResponse.safeParse(json);
       if (!parsed.success) throw responseError('ollama', 'expected {embeddings: number[][]} from /api/embed');

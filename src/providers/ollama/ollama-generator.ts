@@ -4,13 +4,16 @@
  * is thrown as an error, never treated as a clean (truncated) answer.
  */
 import { DEFAULT_GENERATE_MAX_TOKENS, DEFAULT_GENERATE_TEMPERATURE } from '../../config/defaults.js';
+import { NOOP_TRACING } from '../../observability/tracing.js';
+import { usageAttributes } from '../../observability/tracing-attributes.js';
+import type { Tracing } from '../../observability/tracing-types.js';
 import type { CallOptions } from '../call-options.js';
 import type { GenerateEvent, GenerateRequest, Generator } from '../generator.js';
 import type { ProviderDispatchers } from '../http/dispatcher-pool.js';
 import { endpoint } from '../http/endpoint.js';
 import { readNdjson } from '../http/ndjson-reader.js';
 import { responseError, streamedError } from '../http/provider-error.js';
-import { openStream } from '../http/request.js';
+import { openStream, type UpstreamStream } from '../http/request.js';
 import { buildGroundedPrompt } from '../prompt.js';
 import { ChatLine, OLLAMA_PATHS, probeOllama } from './ollama-wire.js';
 
@@ -27,6 +30,8 @@ export interface OllamaGeneratorOptions {
   dispatchers: ProviderDispatchers;
   /** Clock, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
+  /** Each chat call becomes a `chat <model>` client span. Defaults to no tracing. */
+  tracing?: Tracing;
 }
 
 export class OllamaGenerator implements Generator {
@@ -38,6 +43,7 @@ export class OllamaGenerator implements Generator {
   readonly #temperature: number;
   readonly #dispatchers: ProviderDispatchers;
   readonly #now: (() => number) | undefined;
+  readonly #tracing: Tracing;
 
   /** @throws RagdError RAGD_ERR_CONFIG for an invalid URL. */
   constructor(options: OllamaGeneratorOptions) {
@@ -48,6 +54,7 @@ export class OllamaGenerator implements Generator {
     this.#temperature = options.temperature ?? DEFAULT_GENERATE_TEMPERATURE;
     this.#dispatchers = options.dispatchers;
     this.#now = options.now;
+    this.#tracing = options.tracing ?? NOOP_TRACING;
   }
 
   /**
@@ -57,6 +64,8 @@ export class OllamaGenerator implements Generator {
    *   RAGD_ERR_TIMEOUT or RAGD_ERR_CLIENT_CLOSED.
    */
   async *stream(request: GenerateRequest, options: CallOptions): AsyncGenerator<GenerateEvent, void, undefined> {
+    const maxTokens = request.maxTokens ?? this.#maxTokens;
+    const temperature = request.temperature ?? this.#temperature;
     const upstream = await openStream(
       {
         ...options,
@@ -66,17 +75,29 @@ export class OllamaGenerator implements Generator {
           model: this.model,
           messages: buildGroundedPrompt(request.question, request.sources),
           stream: true,
-          options: {
-            temperature: request.temperature ?? this.#temperature,
-            num_predict: request.maxTokens ?? this.#maxTokens,
-          },
+          options: { temperature, num_predict: maxTokens },
         },
         provider: 'ollama',
         ...(this.#now === undefined ? {} : { now: this.#now }),
+        trace: this.#tracing.enabled
+          ? { tracing: this.#tracing, call: { system: 'ollama', operation: 'chat', model: this.model, url: this.#chatUrl, maxTokens, temperature } }
+          : undefined,
       },
       'application/x-ndjson',
     );
-    let usage: GenerateEvent | undefined;
+    const span = upstream.span;
+    try {
+      yield* this.#read(upstream);
+    } catch (err) {
+      span.fail(err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  async *#read(upstream: UpstreamStream): AsyncGenerator<GenerateEvent, void, undefined> {
+    let usage: (GenerateEvent & { type: 'usage' }) | undefined;
     for await (const value of readNdjson(upstream.chunks(), 'ollama')) {
       upstream.throwIfAborted();
       const parsed = ChatLine.safeParse(value);
@@ -92,6 +113,9 @@ export class OllamaGenerator implements Generator {
       }
     }
     if (usage === undefined) throw responseError('ollama', 'stream ended before the done:true line');
+    if (upstream.span.recording) {
+      upstream.span.setAttributes(usageAttributes({ inputTokens: usage.promptTokens, outputTokens: usage.completionTokens, responseModel: this.model }));
+    }
     yield usage;
   }
 

@@ -4,6 +4,10 @@
  * first response and checked on every later one.
  */
 import { DEFAULT_EMBED_BATCH_SIZE } from '../../config/defaults.js';
+import { NOOP_TRACING } from '../../observability/tracing.js';
+import { usageAttributes } from '../../observability/tracing-attributes.js';
+import type { Tracing } from '../../observability/tracing-types.js';
+import type { ProviderTrace } from '../../observability/tracing-provider.js';
 import type { CallOptions } from '../call-options.js';
 import type { Embedder } from '../embedder.js';
 import type { ProviderDispatchers } from '../http/dispatcher-pool.js';
@@ -26,6 +30,8 @@ export interface OpenAIEmbedderOptions {
   dispatchers: ProviderDispatchers;
   /** Clock, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
+  /** Each /embeddings call becomes an `embeddings <model>` client span. Defaults to no tracing. */
+  tracing?: Tracing;
 }
 
 export class OpenAIEmbedder implements Embedder {
@@ -37,6 +43,7 @@ export class OpenAIEmbedder implements Embedder {
   readonly #batchSize: number;
   readonly #dispatchers: ProviderDispatchers;
   readonly #now: (() => number) | undefined;
+  readonly #trace: ProviderTrace;
   #dimensions: number | undefined;
 
   /** @throws RagdError RAGD_ERR_CONFIG for an invalid URL or batch size. */
@@ -48,6 +55,19 @@ export class OpenAIEmbedder implements Embedder {
     this.#batchSize = checkBatchSize(options.batchSize ?? DEFAULT_EMBED_BATCH_SIZE, 'openai');
     this.#dispatchers = options.dispatchers;
     this.#now = options.now;
+    // Built once: every call shares it, and the HTTP layer skips it entirely while tracing is off.
+    this.#trace = {
+      tracing: options.tracing ?? NOOP_TRACING,
+      call: { system: 'openai', operation: 'embeddings', model: this.model, url: this.#embedUrl },
+      // Read without validation (the body can hold thousands of floats): only two small fields matter.
+      responseAttributes: (body) => {
+        const b = body as { model?: unknown; usage?: { prompt_tokens?: unknown } } | null;
+        return usageAttributes({
+          inputTokens: typeof b?.usage?.prompt_tokens === 'number' ? b.usage.prompt_tokens : undefined,
+          responseModel: typeof b?.model === 'string' ? b.model : undefined,
+        });
+      },
+    };
   }
 
   /** Learned from the first successful response; undefined before it. */
@@ -72,6 +92,7 @@ export class OpenAIEmbedder implements Embedder {
         provider: 'openai',
         secrets: secretsOf(this.#apiKey),
         ...(this.#now === undefined ? {} : { now: this.#now }),
+        trace: this.#trace,
       });
       const parsed = EmbeddingsResponse.safeParse(json);
       if (!parsed.success) throw responseError('openai', 'expected {data: [{index, embedding}]} from /embeddings');

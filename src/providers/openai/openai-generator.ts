@@ -5,12 +5,15 @@
  * treated as a clean (truncated) answer.
  */
 import { DEFAULT_GENERATE_MAX_TOKENS, DEFAULT_GENERATE_TEMPERATURE } from '../../config/defaults.js';
+import { NOOP_TRACING } from '../../observability/tracing.js';
+import { usageAttributes } from '../../observability/tracing-attributes.js';
+import type { Tracing } from '../../observability/tracing-types.js';
 import type { CallOptions } from '../call-options.js';
 import type { GenerateEvent, GenerateRequest, Generator } from '../generator.js';
 import type { ProviderDispatchers } from '../http/dispatcher-pool.js';
 import { endpoint } from '../http/endpoint.js';
 import { responseError, streamedError } from '../http/provider-error.js';
-import { openStream } from '../http/request.js';
+import { openStream, type UpstreamStream } from '../http/request.js';
 import { readSse } from '../http/sse-reader.js';
 import { buildGroundedPrompt } from '../prompt.js';
 import { ChatChunk, OPENAI_PATHS, authHeaders, probeOpenAI, secretsOf } from './openai-wire.js';
@@ -30,6 +33,8 @@ export interface OpenAIGeneratorOptions {
   dispatchers: ProviderDispatchers;
   /** Clock, epoch ms. Defaults to `Date.now`. */
   now?: () => number;
+  /** Each chat call becomes a `chat <model>` client span. Defaults to no tracing. */
+  tracing?: Tracing;
 }
 
 export class OpenAIGenerator implements Generator {
@@ -42,6 +47,7 @@ export class OpenAIGenerator implements Generator {
   readonly #temperature: number;
   readonly #dispatchers: ProviderDispatchers;
   readonly #now: (() => number) | undefined;
+  readonly #tracing: Tracing;
 
   /** @throws RagdError RAGD_ERR_CONFIG for an invalid URL. */
   constructor(options: OpenAIGeneratorOptions) {
@@ -53,6 +59,7 @@ export class OpenAIGenerator implements Generator {
     this.#temperature = options.temperature ?? DEFAULT_GENERATE_TEMPERATURE;
     this.#dispatchers = options.dispatchers;
     this.#now = options.now;
+    this.#tracing = options.tracing ?? NOOP_TRACING;
   }
 
   /**
@@ -63,6 +70,8 @@ export class OpenAIGenerator implements Generator {
    */
   async *stream(request: GenerateRequest, options: CallOptions): AsyncGenerator<GenerateEvent, void, undefined> {
     const secrets = secretsOf(this.#apiKey);
+    const maxTokens = request.maxTokens ?? this.#maxTokens;
+    const temperature = request.temperature ?? this.#temperature;
     const upstream = await openStream(
       {
         ...options,
@@ -74,16 +83,32 @@ export class OpenAIGenerator implements Generator {
           messages: buildGroundedPrompt(request.question, request.sources),
           stream: true,
           stream_options: { include_usage: true },
-          max_tokens: request.maxTokens ?? this.#maxTokens,
-          temperature: request.temperature ?? this.#temperature,
+          max_tokens: maxTokens,
+          temperature,
         },
         provider: 'openai',
         secrets,
         ...(this.#now === undefined ? {} : { now: this.#now }),
+        trace: this.#tracing.enabled
+          ? { tracing: this.#tracing, call: { system: 'openai', operation: 'chat', model: this.model, url: this.#chatUrl, maxTokens, temperature } }
+          : undefined,
       },
       'text/event-stream',
     );
-    let usage: GenerateEvent | undefined;
+    const span = upstream.span;
+    try {
+      yield* this.#read(upstream, secrets);
+    } catch (err) {
+      span.fail(err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  async *#read(upstream: UpstreamStream, secrets: string[]): AsyncGenerator<GenerateEvent, void, undefined> {
+    let usage: (GenerateEvent & { type: 'usage' }) | undefined;
+    let responseModel: string | undefined;
     let finished = false;
     for await (const event of readSse(upstream.chunks(), 'openai')) {
       upstream.throwIfAborted();
@@ -97,6 +122,11 @@ export class OpenAIGenerator implements Generator {
         value = JSON.parse(event.data);
       } catch (err) {
         throw responseError('openai', 'stream event is not JSON', err);
+      }
+      // Read beside the schema, so an odd `model` value never fails an otherwise good stream.
+      if (responseModel === undefined) {
+        const model = (value as { model?: unknown } | null)?.model;
+        if (typeof model === 'string' && model !== '') responseModel = model;
       }
       const parsed = ChatChunk.safeParse(value);
       if (!parsed.success) throw responseError('openai', 'unexpected /chat/completions stream event');
@@ -112,6 +142,9 @@ export class OpenAIGenerator implements Generator {
       }
     }
     if (!finished) throw responseError('openai', 'stream ended before data: [DONE]');
+    if (upstream.span.recording) {
+      upstream.span.setAttributes(usageAttributes({ inputTokens: usage?.promptTokens, outputTokens: usage?.completionTokens, responseModel }));
+    }
     if (usage !== undefined) yield usage;
   }
 

@@ -2,8 +2,9 @@
  * Request ids and the one log line per request. An incoming X-Request-Id is kept when it is a sane
  * token (<= 128 chars of [A-Za-z0-9._:-]); otherwise a random UUID is used. The id is echoed on every
  * response and bound to every log line of the request. Fastify's own two-line request logging is
- * turned off in app.ts in favour of this single line with route, status, duration, cache status and
- * degraded reasons.
+ * turned off in app.ts in favour of this single line with route, status, duration, cache status,
+ * degraded reasons and, when tracing is on, the trace id. Headers are never logged (credentials
+ * travel in them); a query string's credential-looking parameters are masked.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -39,7 +40,25 @@ declare module 'fastify' {
 
 export const DEFAULT_TENANT = 'default';
 
-export function registerRequestContext(app: FastifyInstance, options: { requestTimeoutMs: number }): void {
+/** Options of {@link registerRequestContext}. */
+export interface RequestContextOptions {
+  /** Server default deadline per request, ms (RAGD_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** The trace id of a request (from registerTracingHooks), logged as `traceId`. Default: none. */
+  traceId?: ((request: FastifyRequest) => string | undefined) | undefined;
+}
+
+/** Query parameters whose values are masked in the logged URL: anything that could be a credential. */
+const SECRET_QUERY_PARAM = /([?&](?:[^=&]*(?:key|token|secret|password|auth|signature|sig)[^=&]*)=)[^&#]*/gi;
+
+/** The URL as logged: at most 512 characters, credential-looking query values masked. */
+export function loggableUrl(url: string): string {
+  const cut = url.length > 512 ? url.slice(0, 512) : url;
+  return cut.includes('?') ? cut.replace(SECRET_QUERY_PARAM, '$1[redacted]') : cut;
+}
+
+export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
+  const traceIdOf = options.traceId;
   app.decorateRequest('facts', null as unknown as RequestFacts);
   app.decorateRequest('abortSignal', null as unknown as AbortSignal);
   app.decorateRequest('deadline', 0);
@@ -61,18 +80,25 @@ export function registerRequestContext(app: FastifyInstance, options: { requestT
       if (!reply.raw.writableFinished) controller.abort(new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request'));
     });
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style (no promise per request); nothing is built when the level would drop the line.
+  app.addHook('onResponse', (request, reply, done) => {
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    if (!request.log.isLevelEnabled(level)) return done();
     const line: Record<string, unknown> = {
       method: request.method,
       route: routeOf(request),
-      url: request.url.length > 512 ? request.url.slice(0, 512) : request.url,
+      url: loggableUrl(request.url),
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     };
+    if (traceIdOf) {
+      const traceId = traceIdOf(request);
+      if (traceId) line.traceId = traceId;
+    }
     if (request.facts.cache) line.cache = request.facts.cache;
     if (request.facts.degraded?.length) line.degraded = request.facts.degraded;
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
     request.log[level](line, 'request completed');
+    done();
   });
 }
 

@@ -12,7 +12,7 @@ interface IngestBody {
 }
 
 export function registerDocumentRoutes(app: FastifyInstance, rt: Runtime): void {
-  app.post<{ Body: IngestBody }>('/api/v1/rag/documents', { schema: { body: ingestBody, tags: ['documents'], summary: 'Ingest documents' } }, async (request, reply) => {
+  app.post<{ Body: IngestBody }>('/api/v1/rag/documents', { config: { scope: 'ingest', routeClass: 'ingest' }, schema: { body: ingestBody, tags: ['documents'], summary: 'Ingest documents' } }, async (request, reply) => {
     const key = { tenant: request.tenant, name: request.body.collection ?? DEFAULT_COLLECTION };
     request.facts.collection = key.name;
     const out = await rt.ingest(key, request.body.documents, request.abortSignal);
@@ -26,7 +26,7 @@ export function registerDocumentRoutes(app: FastifyInstance, rt: Runtime): void 
 
   app.get<{ Querystring: { collection?: string; limit: number; cursor?: string } }>(
     '/api/v1/rag/documents',
-    { schema: { querystring: listQuery, tags: ['documents'], summary: 'List documents' } },
+    { config: { scope: 'query' }, schema: { querystring: listQuery, tags: ['documents'], summary: 'List documents' } },
     async (request) => {
       const key = { tenant: request.tenant, name: request.query.collection ?? DEFAULT_COLLECTION };
       await rt.requireCollection(key);
@@ -37,7 +37,7 @@ export function registerDocumentRoutes(app: FastifyInstance, rt: Runtime): void 
 
   app.get<{ Params: { id: string }; Querystring: { collection?: string } }>(
     '/api/v1/rag/documents/:id',
-    { schema: { params: idParams, querystring: collectionQuery, tags: ['documents'], summary: 'Get a document' } },
+    { config: { scope: 'query' }, schema: { params: idParams, querystring: collectionQuery, tags: ['documents'], summary: 'Get a document' } },
     async (request) => {
       const key = { tenant: request.tenant, name: request.query.collection ?? DEFAULT_COLLECTION };
       await rt.requireCollection(key);
@@ -49,7 +49,7 @@ export function registerDocumentRoutes(app: FastifyInstance, rt: Runtime): void 
 
   app.delete<{ Params: { id: string }; Querystring: { collection?: string } }>(
     '/api/v1/rag/documents/:id',
-    { schema: { params: idParams, querystring: collectionQuery, tags: ['documents'], summary: 'Delete a document' } },
+    { config: { scope: 'ingest', routeClass: 'ingest' }, schema: { params: idParams, querystring: collectionQuery, tags: ['documents'], summary: 'Delete a document' } },
     async (request) => {
       const key = { tenant: request.tenant, name: request.query.collection ?? DEFAULT_COLLECTION };
       await rt.requireCollection(key);
@@ -59,7 +59,7 @@ export function registerDocumentRoutes(app: FastifyInstance, rt: Runtime): void 
     },
   );
 
-  app.get('/api/v1/rag/collections', { schema: { tags: ['documents'], summary: 'List collections' } }, async (request) => {
+  app.get('/api/v1/rag/collections', { config: { scope: 'query' }, schema: { tags: ['documents'], summary: 'List collections' } }, async (request) => {
     const list = await rt.store.listCollections(request.tenant);
     return {
       collections: list.map((c) => ({

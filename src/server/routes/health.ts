@@ -8,8 +8,8 @@ import type { Runtime } from '../../runtime.js';
 import '../schemas.js';
 
 export function registerHealthRoutes(app: FastifyInstance, rt: Runtime): void {
-  app.get('/health/live', { schema: { tags: ['health'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
-  app.get('/health/ready', { schema: { tags: ['health'], summary: 'Readiness with per-dependency detail' } }, async (_request, reply) => {
+  app.get('/health/live', { config: { public: true }, schema: { tags: ['health'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { config: { public: true }, schema: { tags: ['health'], summary: 'Readiness with per-dependency detail' } }, async (_request, reply) => {
     const report = await rt.readiness();
     return reply.code(report.ready ? 200 : 503).send(report);
   });

@@ -15,7 +15,7 @@ interface SearchBody {
 }
 
 export function registerSearchRoute(app: FastifyInstance, rt: Runtime): void {
-  app.post<{ Body: SearchBody }>('/api/v1/rag/search', { schema: { body: searchBody, tags: ['rag'], summary: 'Search chunks' } }, async (request, reply) => {
+  app.post<{ Body: SearchBody }>('/api/v1/rag/search', { config: { scope: 'query', routeClass: 'search' }, schema: { body: searchBody, tags: ['rag'], summary: 'Search chunks' } }, async (request, reply) => {
     const b = request.body;
     requireText(b.query, 'query');
     const key = { tenant: request.tenant, name: b.collection ?? DEFAULT_COLLECTION };

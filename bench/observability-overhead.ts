@@ -1,0 +1,280 @@
+/**
+ * What observability costs ragd under load: `npm run bench:observability [-- --duration 10 --rounds 3]`.
+ * The same route is load-tested against ragd started three ways, each in its own child process with
+ * its own data directory and the same seed corpus:
+ *  (a) baseline: RAGD_METRICS=off, RAGD_LOG_LEVEL=silent (no metrics hook, no log line, no tracing);
+ *  (b) defaults: metrics recorded per request and served on /metrics, one JSON info line per request;
+ *  (c) (b) + tracing: OTEL_TRACES_EXPORTER=otlp to an OTLP/HTTP sink in this process that answers 200
+ *      and drops what it gets. That is the production path end to end (span creation, W3C context,
+ *      BatchSpanProcessor, OTLP serialisation, an HTTP export every 5 s), which an in-process
+ *      exporter that drops spans would leave out; the sink's work happens outside the server.
+ * Rounds interleave a, b, c so drift (thermal, other load) spreads over all three. With `taskset`
+ * available the server is pinned to the last CPU and this process (load generator, OTLP sink) to
+ * the others, so the two never compete for a core. The server's stdout goes to /dev/null: it still
+ * formats and writes every log line, but no reader in this process competes with the load generator.
+ * Reported per configuration: the median over rounds of req/s, p50 and p99 latency, and of the
+ * server's CPU time per request (utime + stime from /proc over the measured run). Then the median
+ * over rounds of the per-round ratios: throughput b/a and c/b, and CPU per request a/b and b/c. The
+ * CPU figure is the steadier one on a shared machine (another process taking the server's core
+ * lowers req/s but not CPU per request), so the verdict uses it when /proc is there.
+ * Targets: metrics + logging cost <= 5% of throughput (b/a >= 0.95), tracing <= 10% on top (c/b >= 0.90).
+ *
+ * The route: the exact-cache-hit query path (POST /api/v1/rag/query, a question asked before) when the
+ * server answers it with `x-cache: exact`, which is ragd's cheapest answer and so shows observability
+ * costs most sharply; otherwise POST /api/v1/rag/search (hybrid, top 10).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { spawnServer, stopServer, type ChildServer } from '../src/cli/spawn-server.js';
+import { runLoad, type LoadResult } from './load.js';
+import { seedDocuments, seedQueries } from './seed-corpus.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+    route: { type: 'string', default: 'auto' },
+    json: { type: 'string', default: 'bench/results/observability-overhead.json' },
+  },
+});
+const DURATION_SEC = Number(args.duration);
+const WARMUP_SEC = Number(args.warmup);
+const ROUNDS = Number(args.rounds);
+const CONNECTIONS = Number(args.connections);
+/** Throughput ratio floors: metrics + logs may cost 5%, tracing another 10%. */
+const TARGET_METRICS_LOGS = 0.95;
+const TARGET_TRACING = 0.9;
+/** Documents in the seed corpus: enough for hybrid search to rank and fuse real candidates. */
+const SEED_DOCS = 240;
+/** Distinct questions rotated through the load: each is cached once, then every request is an exact hit. */
+const QUESTIONS = 20;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const MAIN = join(here, '..', 'src', 'cli', `main${ext}`);
+const command = ext === '.ts' ? ['--import', 'tsx', MAIN] : [MAIN];
+
+type Name = 'a' | 'b' | 'c';
+interface Variant {
+  name: Name;
+  label: string;
+  env: Record<string, string>;
+  logLevel: string;
+}
+
+/** An OTLP/HTTP trace receiver that accepts everything and keeps only counts. */
+async function startOtlpSink(): Promise<{ server: Server; url: string; stats: { requests: number; bytes: number } }> {
+  const stats = { requests: 0, bytes: 0 };
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => {
+      stats.bytes += chunk.length;
+    });
+    req.on('end', () => {
+      stats.requests += 1;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' });
+      res.end(req.headers['content-type']?.includes('json') ? '{}' : '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/v1/traces`, stats };
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** Ingests the seed corpus and asks every question once (filling the answer cache). */
+async function seed(server: ChildServer, questions: string[]): Promise<void> {
+  const docs = seedDocuments(SEED_DOCS);
+  for (let i = 0; i < docs.length; i += 60) {
+    const res = await post(`${server.url}/api/v1/rag/documents`, { collection: 'bench', documents: docs.slice(i, i + 60) });
+    if (res.status !== 201) throw new Error(`seeding failed: HTTP ${res.status} ${await res.text()}`);
+  }
+  for (const query of questions) {
+    const res = await post(`${server.url}/api/v1/rag/query`, { collection: 'bench', query });
+    await res.arrayBuffer();
+  }
+}
+
+/** True when asking a seeded question again is answered from the exact cache. */
+async function exactHitsWork(server: ChildServer, question: string): Promise<boolean> {
+  const res = await post(`${server.url}/api/v1/rag/query`, { collection: 'bench', query: question });
+  await res.arrayBuffer();
+  return res.status === 200 && res.headers.get('x-cache') === 'exact';
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Server CPU time per answered request, µs; NaN without /proc. */
+  cpuUsPerRequest: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Clock ticks per second for /proc/<pid>/stat times (USER_HZ; 100 on every mainstream Linux). */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100);
+
+/** utime + stime of `pid` in seconds, or NaN where /proc is missing. */
+function cpuSeconds(pid: number): number {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return Number.NaN;
+  // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 14th field, stime the 15th.
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Pins `pid` (all its threads) to `cpus` with taskset; false when taskset is unavailable or fails. */
+function pin(pid: number, cpuList: string): boolean {
+  const res = spawnSync('taskset', ['-a', '-cp', cpuList, String(pid)], { encoding: 'utf8' });
+  return res.error === undefined && res.status === 0;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  const sink = await startOtlpSink();
+  const variants: Variant[] = [
+    { name: 'a', label: 'metrics off, logs silent', env: { RAGD_METRICS: 'off' }, logLevel: 'silent' },
+    { name: 'b', label: 'defaults (metrics + info logs)', env: {}, logLevel: 'info' },
+    {
+      name: 'c',
+      label: 'defaults + tracing (OTLP to a sink)',
+      env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'ragd-bench' },
+      logLevel: 'info',
+    },
+  ];
+  const questions = seedQueries(QUESTIONS);
+  const cpuCount = cpus().length;
+  const serverCpu = String(cpuCount - 1);
+  const pinned = cpuCount >= 2 && pin(process.pid, cpuCount === 2 ? '0' : `0-${cpuCount - 2}`);
+  let route = args.route;
+  const results: Record<Name, Measured[]> = { a: [], b: [], c: [] };
+  const root = mkdtempSync(join(tmpdir(), 'ragd-obs-bench-'));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of variants) {
+        const dataDir = join(root, `${v.name}-${round}`);
+        const server = await spawnServer({
+          env: { RAGD_DATA_DIR: dataDir, RAGD_RATE_LIMIT: 'off', RAGD_SHED_MAX_IN_FLIGHT: '100000', ...v.env },
+          command,
+          logLevel: v.logLevel,
+          stdout: 'ignore',
+          stderr: 'inherit',
+        });
+        try {
+          if (pinned && !pin(server.child.pid as number, serverCpu)) throw new Error('could not pin the server to its CPU');
+          await seed(server, questions);
+          if (route === 'auto') route = (await exactHitsWork(server, questions[0] as string)) ? 'query-exact' : 'search';
+          const url = `${server.url}/api/v1/rag/${route === 'query-exact' ? 'query' : 'search'}`;
+          const bodies = questions.map((query) => (route === 'query-exact' ? { collection: 'bench', query } : { collection: 'bench', query, topK: 10 }));
+          let exact = 0;
+          const pid = server.child.pid as number;
+          let cpuAtStart = Number.NaN;
+          const r: LoadResult = await runLoad({
+            url,
+            bodies,
+            connections: CONNECTIONS,
+            durationSec: DURATION_SEC,
+            warmupSec: WARMUP_SEC,
+            progress: false,
+            onMeasureStart: () => {
+              cpuAtStart = cpuSeconds(pid);
+            },
+            ...(route === 'query-exact'
+              ? {
+                  onResponse: (_status: number, headers: Readonly<Record<string, string>>) => {
+                    if (headers['x-cache'] === 'exact') exact += 1;
+                  },
+                }
+              : {}),
+          });
+          if (route === 'query-exact' && exact < r.requests * 0.99) throw new Error(`(${v.name}) only ${exact} of ${r.requests} answers were exact cache hits`);
+          const cpuUsPerRequest = ((cpuSeconds(pid) - cpuAtStart) * 1e6) / Math.max(1, r.requests);
+          results[v.name].push({ rps: r.rps, p50: r.latency.p50, p99: r.latency.p99, cpuUsPerRequest, non2xx: r.non2xx, errors: r.errors });
+          console.error(
+            `round ${round + 1}/${ROUNDS} (${v.name}) ${v.label}: ${r.rps.toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ` +
+              `${cpuUsPerRequest.toFixed(1)} µs CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}`,
+          );
+        } finally {
+          await stopServer(server);
+        }
+      }
+    }
+  } finally {
+    sink.server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+
+  const summary = Object.fromEntries(
+    variants.map((v) => {
+      const runs = results[v.name];
+      return [
+        v.name,
+        {
+          label: v.label,
+          rps: median(runs.map((x) => x.rps)),
+          p50: median(runs.map((x) => x.p50)),
+          p99: median(runs.map((x) => x.p99)),
+          cpuUsPerRequest: median(runs.map((x) => x.cpuUsPerRequest)),
+          runs,
+        },
+      ];
+    }),
+  ) as Record<Name, { label: string; rps: number; p50: number; p99: number; cpuUsPerRequest: number; runs: Measured[] }>;
+  // Ratios per round (same conditions), then their median: steadier than a ratio of medians.
+  const ratio = (x: Name, y: Name, of: (m: Measured) => number): number => median(results[x].map((r, i) => of(r) / of(results[y][i] as Measured)));
+  const metricsLogs = ratio('b', 'a', (m) => m.rps);
+  const tracing = ratio('c', 'b', (m) => m.rps);
+  // As throughput-equivalent ratios (<= 1 is a cost): CPU per request of the cheaper over the dearer.
+  const metricsLogsCpu = ratio('a', 'b', (m) => m.cpuUsPerRequest);
+  const tracingCpu = ratio('b', 'c', (m) => m.cpuUsPerRequest);
+  const haveCpu = Number.isFinite(metricsLogsCpu) && Number.isFinite(tracingCpu);
+  const verdictMetrics = haveCpu ? metricsLogsCpu : metricsLogs;
+  const verdictTracing = haveCpu ? tracingCpu : tracing;
+  const ok = (v: number, floor: number): string => (v >= floor ? 'met' : 'MISSED');
+  const cost = (v: number): string => `${((1 - v) * 100).toFixed(1)}%`;
+
+  const placement = pinned ? `server pinned to CPU ${serverCpu}, load generator to the rest` : 'unpinned (no taskset)';
+  console.log(
+    `\nragd observability overhead — node ${process.version}, ${cpuCount} CPUs (${placement}), route ${route}, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_SEC} s per configuration (median)`,
+  );
+  console.log('| configuration | req/s | p50 ms | p99 ms | server CPU µs/request |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const v of variants) {
+    const s = summary[v.name];
+    console.log(`| (${v.name}) ${s.label} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.cpuUsPerRequest.toFixed(1)} |`);
+  }
+  console.log(`\nmetrics + logs (b vs a): throughput ratio ${metricsLogs.toFixed(3)} (cost ${cost(metricsLogs)}), CPU-per-request ratio ${metricsLogsCpu.toFixed(3)} (cost ${cost(metricsLogsCpu)})`);
+  console.log(`tracing (c vs b):        throughput ratio ${tracing.toFixed(3)} (cost ${cost(tracing)}), CPU-per-request ratio ${tracingCpu.toFixed(3)} (cost ${cost(tracingCpu)})`);
+  console.log(
+    `targets (${haveCpu ? 'CPU per request' : 'throughput'}): metrics + logs <= 5%: ${ok(verdictMetrics, TARGET_METRICS_LOGS)}; tracing <= 10%: ${ok(verdictTracing, TARGET_TRACING)}`,
+  );
+  console.log(`OTLP sink: ${sink.stats.requests} export requests, ${(sink.stats.bytes / 1024).toFixed(0)} KiB`);
+
+  const out = args.json;
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify({ node: process.version, cpus: cpuCount, pinned, route, connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, summary, ratios: { metricsLogs, tracing, metricsLogsCpu, tracingCpu }, otlpSink: sink.stats }, null, 2)}\n`,
+  );
+  console.log(`wrote ${out}`);
+  if (verdictMetrics < TARGET_METRICS_LOGS || verdictTracing < TARGET_TRACING) process.exitCode = 99;
+}
+
+await main();

@@ -1,0 +1,77 @@
+/**
+ * HTTP hygiene for an API server: security headers (helmet) with a Content-Security-Policy that the
+ * same-origin pages ragd serves (/docs, /dashboard) work under, CORS for configured origins only,
+ * and response compression (brotli or gzip) for bodies over 1 KB, never for event streams.
+ */
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+
+/** Bodies smaller than this are sent as they are: 1 KB, below which headers and CPU cost more than the bytes saved. */
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
+/**
+ * What gets compressed: text and JSON-ish types, explicitly not `text/event-stream`, because a
+ * compressor buffers and SSE must reach the client event by event. (SSE replies are also written
+ * to the raw socket, which compression never touches; this keeps that true if that ever changes.)
+ */
+export const COMPRESSIBLE_TYPES =
+  /^text\/(?!event-stream)|(?:\+|\/)json(?:;|$)|(?:\+|\/)xml(?:;|$)|^application\/(?:javascript|x-yaml)(?:;|$)|^image\/svg\+xml/u;
+/** Preflight results are cached by browsers for 10 minutes (Chromium's cap is 2 h; 10 min lets config changes land). */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/**
+ * Same-origin everything. `img-src data:` covers the inline icons of swagger-ui and the dashboard;
+ * nothing is loaded from elsewhere, and nothing may frame ragd. (The dashboard sets its own,
+ * stricter policy on its responses.)
+ */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** Response headers a browser client may read (request id, rate limits, degradation, caching). */
+const EXPOSED_HEADERS = ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'x-ragd-degraded', 'x-cache', 'www-authenticate'];
+
+export interface HttpHygieneOptions {
+  /** Allowed CORS origins (`*` for any); empty: no CORS headers at all. */
+  corsOrigins: readonly string[];
+  compression: boolean;
+}
+
+export async function registerHttpHygiene(app: FastifyInstance, options: HttpHygieneOptions): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    // An API answers cross-origin readers through CORS; CORP same-origin would only break no-cors embeds it never serves.
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  if (options.corsOrigins.length > 0) {
+    const any = options.corsOrigins.includes('*');
+    await app.register(cors, {
+      origin: any ? '*' : [...options.corsOrigins],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: CORS_MAX_AGE_SECONDS,
+      // Credentials are headers (Authorization, X-API-Key), never cookies.
+      credentials: false,
+    });
+  }
+  if (options.compression) {
+    await app.register(compress, {
+      global: true,
+      encodings: ['br', 'gzip'],
+      threshold: COMPRESSION_THRESHOLD_BYTES,
+      customTypes: COMPRESSIBLE_TYPES,
+      // Compressed request bodies are not accepted: one less decompression-bomb surface.
+      requestEncodings: ['identity'],
+    });
+  }
+}
