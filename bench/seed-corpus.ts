@@ -90,7 +90,7 @@ export interface SeedDocument {
 }
 
 /** mulberry32: a tiny, well-distributed 32-bit PRNG; the fixed seed makes the corpus reproducible. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -3,6 +3,7 @@
  * vocabulary (so BM25 postings have realistic skew) with a seeded PRNG, so every run indexes the
  * same corpus and asks the same questions.
  */
+import { prng } from './seed-corpus.js';
 
 const VOCABULARY = (
   'system data energy water policy market health report network process model service customer product research ' +
@@ -17,17 +18,6 @@ const VOCABULARY = (
   'vehicle engine brake tyre fuel emission mileage warranty dealer repair inspection licence insurance'
 ).split(' ');
 const FILLER = 'the of and to in a is that for it as with was on be by are this from at which'.split(' ');
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Zipf-like pick: index ~ floor(n * u^2) favours the head of the vocabulary. */
 function word(rand: () => number): string {
