@@ -83,7 +83,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   // Callback style (no promise per request); nothing is built when the level would drop the line.
   app.addHook('onResponse', (request, reply, done) => {
     const level = reply.statusCode >= 500 ? 'error' : 'info';
-    if (!request.log.isLevelEnabled(level)) return done();
+    if (!isLevelEnabled(request.log, level)) return done();
     const line: Record<string, unknown> = {
       method: request.method,
       route: routeOf(request),
@@ -100,6 +100,12 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     request.log[level](line, 'request completed');
     done();
   });
+}
+
+/** pino's isLevelEnabled, which Fastify's logger type does not declare; true for loggers without it. */
+function isLevelEnabled(log: FastifyRequest['log'], level: string): boolean {
+  const check = (log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled;
+  return check === undefined ? true : check.call(log, level);
 }
 
 /** The route template (bounded cardinality) or `unmatched`. */
