@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CachedCompute } from '../cache/cached-compute.js';
-import { answerCacheKey, collectionTag, semanticPartitionKey, type AnswerKeyInput } from '../cache/cache-key.js';
+import { answerCacheKey, collectionTag, normaliseQuery, semanticPartitionKey, type AnswerKeyInput } from '../cache/cache-key.js';
 import type { CacheEvents } from '../cache/cache-events.js';
 import { DEFAULT_MAX_STALE_MS } from '../cache/defaults.js';
 import { EmbeddingCache } from '../cache/embedding-cache.js';
@@ -53,6 +53,17 @@ class DegradedAnswer extends Error {
   }
 }
 
+/**
+ * Thrown inside the cached computation to return a semantic hit without writing it to the exact
+ * tiers: the answer is already cached (under its original question), and a write per paraphrase
+ * would cost a SQLite insert on the hit path.
+ */
+class SemanticHit extends Error {
+  constructor(readonly value: CachedAnswer) {
+    super('semantic hit');
+  }
+}
+
 export interface AnswerRequest {
   key: AnswerKeyInput;
   question: string;
@@ -86,7 +97,10 @@ export class AnswerCache {
     this.cached = new CachedCompute({
       cache: this.tiered,
       ...(redis ? { lock: new RedisLock({ client: redis }) } : {}),
-      onRefreshError: (err) => log.warn({ err }, 'background answer refresh failed'),
+      onRefreshError: (err) => {
+        // A refresh that found a paraphrase, or would only have produced a degraded answer, keeps the old one.
+        if (!(err instanceof SemanticHit) && !(err instanceof DegradedAnswer)) log.warn({ err }, 'background answer refresh failed');
+      },
     });
     this.semantic = config.semantic.enabled
       ? new SemanticCache({
@@ -115,7 +129,6 @@ export class AnswerCache {
       if (!value.degraded) await this.remember(req, qv, value);
       return { value, cache: 'miss' };
     }
-    let origin: CacheOutcome = 'miss';
     try {
       const res = await this.cached.getOrCompute<CachedAnswer>(
         exactKey,
@@ -123,10 +136,8 @@ export class AnswerCache {
           const qv = this.semantic ? await req.embed() : undefined;
           if (qv && this.semantic) {
             const found = this.semantic.lookup<CachedAnswer>(semanticPartitionKey(req.key), req.question, qv, threshold(req.threshold));
-            if (found.hit) {
-              origin = 'semantic';
-              return found.value;
-            }
+            // Its own earlier entry is not a paraphrase: an expired or refreshing answer is recomputed.
+            if (found.hit && normaliseQuery(found.cachedQuestion) !== normaliseQuery(req.question)) throw new SemanticHit(found.value);
           }
           const value = await req.compute(qv);
           if (value.degraded) throw new DegradedAnswer(value);
@@ -135,9 +146,10 @@ export class AnswerCache {
         },
         { tags, ttlMs: this.config.l2TtlMs },
       );
-      const cache: CacheOutcome = res.status === 'hit' ? 'exact' : res.status === 'stale' ? 'stale' : origin;
+      const cache: CacheOutcome = res.status === 'hit' ? 'exact' : res.status === 'stale' ? 'stale' : 'miss';
       return { value: res.value, cache };
     } catch (err) {
+      if (err instanceof SemanticHit) return { value: err.value, cache: 'semantic' };
       if (err instanceof DegradedAnswer) return { value: err.value, cache: 'miss' };
       throw err;
     }
