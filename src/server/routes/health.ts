@@ -1,7 +1,8 @@
 /**
- * Liveness and readiness. Live: the process answers. Ready: the store answers `select 1`, the
- * indexes are loaded, the providers' cheap probes succeed (cached briefly so probes never hammer a
- * provider), and the server is not shutting down. Each dependency reports its own status.
+ * Liveness and readiness. Live: the process answers. Ready: not shutting down, the store answers
+ * `select 1`, the indexes are loaded, and not every embedding/generation circuit breaker is open
+ * (Runtime.readiness). Each dependency reports its own status: providers from a recent successful
+ * call (passive) or a cheap, never billable probe cached for 5 s, with their breaker states.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
