@@ -3,10 +3,11 @@
  * authentication + rate limiting on, against the same path with both off, in the same run, plus a
  * bare Fastify route. Two ragd processes, identical data; the "on" one has an API key (created with
  * `ragd keys create`) and a rate limit far above the offered load, so every request is checked and
- * admitted. Reports throughput and latency of each and the relative cost.
+ * admitted. Reports throughput, latency and server CPU time per request (from /proc, the steadier
+ * figure when other processes share the machine) of each, and the relative cost.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const MAIN = join(here, '..', 'src', 'cli', `main${ext}`);
 const command = ext === '.ts' ? ['--import', 'tsx', MAIN] : [MAIN];
+/** CPU seconds (user + system) a process has used, from /proc: steadier than req/s on a shared machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const quiet = { RAGD_SHED_MAX_IN_FLIGHT: '100000', RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000' };
 
 async function prepare(server: ChildServer, headers: Record<string, string>): Promise<void> {
@@ -49,8 +56,13 @@ try {
   await prepare(on, auth);
   const body = [{ query: 'What is the capital of France?' }];
   const hits = { off: 0, on: 0 };
-  const run = (server: ChildServer, headers: Record<string, string>, which: 'off' | 'on') =>
-    runLoad({
+  const cpu = { off: [] as number[], on: [] as number[] };
+  const run = async (server: ChildServer, headers: Record<string, string>, which: 'off' | 'on') => {
+    let c0 = 0;
+    const r = await runLoad({
+      onMeasureStart: () => {
+        c0 = cpuSeconds(server.child.pid!);
+      },
       url: `${server.url}/api/v1/rag/query`,
       headers,
       bodies: body,
@@ -61,6 +73,9 @@ try {
         if (status === 200 && h['x-cache'] === 'exact') hits[which]++;
       },
     });
+    cpu[which].push(((cpuSeconds(server.child.pid!) - c0) * 1e6) / r.requests);
+    return r;
+  };
   const ref = await runLoad({ url: reference.url, bodies: body, connections: CONNECTIONS, durationSec: DURATION_SEC, warmupSec: 2 });
   // Interleaved (off, on, on, off) so drift in machine load affects both alike; the best of each is kept.
   const a1 = await run(off, {}, 'off');
@@ -77,7 +92,11 @@ try {
   console.log(line('ragd, auth off + rate limit off', a));
   console.log(line('ragd, API key + rate limit on', b));
   console.log(`exact hits: off ${hits.off}/${a1.requests + a2.requests}, on ${hits.on}/${b1.requests + b2.requests}`);
-  console.log(`auth + rate limiting cost: ${((1 - b.rps / a.rps) * 100).toFixed(1)}% of throughput (target <= 5%); ragd/ref ${(a.rps / ref.rps).toFixed(3)}`);
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const cOff = Math.min(...cpu.off);
+  const cOn = Math.min(...cpu.on);
+  console.log(`server CPU per request (best of 2, from /proc): off ${cOff.toFixed(1)} µs, on ${cOn.toFixed(1)} µs (median ${median(cpu.off).toFixed(1)} / ${median(cpu.on).toFixed(1)})`);
+  console.log(`auth + rate limiting cost: ${((cOn / cOff - 1) * 100).toFixed(1)}% CPU per request, ${((1 - b.rps / a.rps) * 100).toFixed(1)}% throughput (target <= 5%); ragd/ref ${(a.rps / ref.rps).toFixed(3)}`);
 } finally {
   await Promise.all([stopServer(off), stopServer(on)]);
   await reference.close();
