@@ -44,6 +44,32 @@ export interface ExtractiveAnswer {
   sentences: QuotedSentence[];
 }
 
+/**
+ * Sources analysed recently (sentence split + term sets), by text. The same chunks come back query
+ * after query, and splitting sentences (Intl.Segmenter) plus tokenising them was ~15% of a query's
+ * CPU; sets are never mutated after creation, so sharing them is safe. Bounded: oldest dropped first.
+ */
+const ANALYSIS_CACHE_ENTRIES = 2_000;
+const analysisCache = new Map<string, { text: string; terms: Set<string> }[]>();
+
+function analysed(text: string, analyse: (t: string) => string[]): { text: string; terms: Set<string> }[] {
+  const cacheable = analyse === terms;
+  if (cacheable) {
+    const hit = analysisCache.get(text);
+    if (hit) {
+      analysisCache.delete(text);
+      analysisCache.set(text, hit);
+      return hit;
+    }
+  }
+  const out = sentences(text).map((t) => ({ text: t, terms: new Set(analyse(t)) }));
+  if (cacheable) {
+    analysisCache.set(text, out);
+    if (analysisCache.size > ANALYSIS_CACHE_ENTRIES) analysisCache.delete(analysisCache.keys().next().value!);
+  }
+  return out;
+}
+
 interface Candidate {
   text: string;
   index: number;
@@ -72,8 +98,7 @@ export function extractAnswer(question: string, sources: readonly GenerateSource
   const candidates: Candidate[] = [];
   const df = new Map<string, number>();
   sources.forEach((source, rank) => {
-    sentences(source.text).forEach((text, position) => {
-      const ts = new Set(analyse(text));
+    analysed(source.text, analyse).forEach(({ text, terms: ts }, position) => {
       for (const t of ts) if (queryTerms.has(t)) df.set(t, (df.get(t) ?? 0) + 1);
       candidates.push({ text, index: source.index, rank, position, terms: ts, score: 0 });
     });
