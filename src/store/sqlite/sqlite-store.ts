@@ -57,6 +57,9 @@ interface Connection {
  * Methods reject with RAGD_ERR_STORE_UNAVAILABLE when SQLite fails (busy, disk full, I/O) or the
  * store is not open; the SQLite error is its `cause`.
  */
+/** Chunks kept by the read cache: ~5k x ~1.5 KB, a few MB, covers the hot top results of many questions. */
+const CHUNK_CACHE_ENTRIES = 5_000;
+
 export class SqliteDocumentStore implements DocumentStore {
   readonly kind = 'sqlite';
   readonly path: string;
@@ -69,6 +72,11 @@ export class SqliteDocumentStore implements DocumentStore {
    * it can never be stale; it saves a SQLite round trip (~6% of an exact-cache-hit request).
    */
   private readonly collections = new Map<string, CollectionRecord | undefined>();
+  /**
+   * Recently read chunks by label (the answer path reads the same top chunks again and again).
+   * Cleared with the collection cache on every write, so a deleted or replaced chunk is never served.
+   */
+  private readonly chunks = new Map<number, StoredChunk>();
 
   constructor(options: SqliteDocumentStoreOptions) {
     this.path = options.path;
@@ -91,6 +99,7 @@ export class SqliteDocumentStore implements DocumentStore {
   /** Idempotent; the last connection to close checkpoints the WAL into the main file. */
   async close(): Promise<void> {
     this.collections.clear();
+    this.chunks.clear();
     const conn = this.conn;
     this.conn = undefined;
     if (!conn) return;
@@ -277,7 +286,19 @@ export class SqliteDocumentStore implements DocumentStore {
   /** One statement for the whole batch; results follow `labels` (a repeated label is returned again). */
   async getChunks(labels: number[]): Promise<StoredChunk[]> {
     if (labels.length === 0) return [];
-    return this.read((s) => inOrder(labels, s.chunksByLabels.all(JSON.stringify(labels)).map(toStoredChunk)));
+    const missing = labels.filter((l) => !this.chunks.has(l));
+    if (missing.length > 0) {
+      for (const c of this.read((s) => s.chunksByLabels.all(JSON.stringify(missing)).map(toStoredChunk))) {
+        this.chunks.set(c.label, c);
+        if (this.chunks.size > CHUNK_CACHE_ENTRIES) this.chunks.delete(this.chunks.keys().next().value!);
+      }
+    }
+    const out: StoredChunk[] = [];
+    for (const l of labels) {
+      const c = this.chunks.get(l);
+      if (c) out.push(c);
+    }
+    return out;
   }
 
   /** An empty filter matches every chunk of the collection. */
@@ -373,10 +394,12 @@ export class SqliteDocumentStore implements DocumentStore {
   private write<T>(fn: (s: Statements) => T): T {
     const { db, s } = this.connection();
     this.collections.clear();
+    this.chunks.clear();
     try {
       return guard(() => db.transaction(() => fn(s)).immediate());
     } finally {
       this.collections.clear();
+      this.chunks.clear();
     }
   }
 }
