@@ -105,13 +105,11 @@ export function extractAnswer(question: string, sources: readonly GenerateSource
   });
 
   const n = candidates.length;
+  // IDF of each question term that occurs at all, computed once rather than per sentence.
+  const idf: [string, number][] = [...df].map(([t, d]) => [t, Math.log(1 + (n - d + 0.5) / (d + 0.5))]);
   for (const c of candidates) {
     let s = 0;
-    for (const t of queryTerms) {
-      if (!c.terms.has(t)) continue;
-      const d = df.get(t) ?? 0;
-      s += Math.log(1 + (n - d + 0.5) / (d + 0.5));
-    }
+    for (const [t, w] of idf) if (c.terms.has(t)) s += w;
     c.score = s / (1 + EXTRACTIVE_RANK_DECAY * c.rank);
   }
 
