@@ -11,7 +11,8 @@
  * index is rebuilt from the store. Replay is idempotent (adds skip present labels, deletes skip
  * absent ones), so a snapshot that is newer than its meta file is still correct after replay.
  */
-import { mkdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DocumentStore } from './document-store.js';
@@ -308,7 +309,7 @@ export class IndexManager {
         dimensions: idx.vector.dimensions,
         chunks: idx.vector.size(),
       };
-      await writeAtomic(p.meta, JSON.stringify(meta));
+      await writeFileAtomic(p.meta, Buffer.from(JSON.stringify(meta)));
       idx.dirty = false;
       saved++;
     }
@@ -316,16 +317,4 @@ export class IndexManager {
     if (floor > 0) await this.store.compactLog(floor);
     return saved;
   }
-}
-
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  const fh = await open(tmp, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }

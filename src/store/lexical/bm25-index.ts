@@ -18,7 +18,7 @@ import { RagdError } from '../../errors/ragd-error.js';
 import { terms } from '../../text/tokenize.js';
 import type { LexicalHit, LexicalIndex, LexicalSearchOptions } from '../lexical-index.js';
 import { TopK } from '../top-k.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { decodeSnapshot, encodeSnapshot, snapshotError, type Bm25SnapshotData } from './bm25-snapshot.js';
 import { PostingsPool, newCursor } from './postings-pool.js';
 import { ensureCapacity } from './typed-arrays.js';

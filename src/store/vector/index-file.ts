@@ -12,6 +12,7 @@
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fsyncDirectory } from '../atomic-file.js';
 import { crc32 } from 'node:zlib';
 import { RagdError } from '../../errors/ragd-error.js';
 
@@ -126,15 +127,3 @@ async function crcOfRange(fh: Awaited<ReturnType<typeof open>>, length: number):
   return crc >>> 0;
 }
 
-/** fsync on a directory makes a rename durable on Linux; some platforms (Windows) refuse it, which is harmless. */
-async function fsyncDirectory(dir: string): Promise<void> {
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    fh = await open(dir, 'r');
-    await fh.sync();
-  } catch {
-    // Directory fsync is a durability hint where the OS does not support it; the rename already happened.
-  } finally {
-    await fh?.close();
-  }
-}

@@ -25,7 +25,7 @@ import { DEFAULT_HNSW_EF_CONSTRUCTION, DEFAULT_HNSW_EF_SEARCH, DEFAULT_HNSW_M } 
 import { RagdError } from '../../errors/ragd-error.js';
 import type { VectorHit, VectorIndex, VectorSearchOptions } from '../vector-index.js';
 import { indexFileError, readVerifiedTrailer, sealAndRename } from './index-file.js';
-import { writeFileAtomic } from '../lexical/atomic-write.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 const { Index, MetricKind, ScalarKind } = usearch;
 

@@ -28,7 +28,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
 }
 
 /** Makes a rename durable on Linux; platforms that refuse to fsync a directory (Windows) are skipped. */
-async function fsyncDirectory(dir: string): Promise<void> {
+export async function fsyncDirectory(dir: string): Promise<void> {
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
     fh = await open(dir, 'r');
