@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerRequest, CacheMode, CachedAnswer, CacheOutcome } from '../../rag/answer-cache.js';
 import type { QueryEvent, QueryRequest } from '../../rag/query-service.js';
 import { isDegradable } from '../../rag/retriever.js';
+import { SPAN_NAMES } from '../../observability/tracing-attributes.js';
 import type { RetrievalMode } from '../../rag/types.js';
 import type { Metadata } from '../../store/types.js';
 import type { Runtime } from '../../runtime.js';
@@ -100,8 +101,14 @@ function answerRequest(rt: Runtime, request: FastifyRequest, req: QueryRequest, 
     mode: b.cache ?? 'use',
     threshold: b.threshold,
     embed: () =>
-      (embedding ??= rt.answers.embeddings
-        .embedMany([req.query], `${rt.embedder.kind}:${rt.embedder.model}`, (texts) => rt.embedder.embed(texts, { signal: req.signal, deadline: request.deadline }))
+      // The question is embedded here (for the semantic cache) and the vector reused by retrieval, so
+      // this is where the embedding span — and a remote embedder's client span under it — belongs.
+      (embedding ??= rt.tracing
+        .withSpan(SPAN_NAMES.cacheLookup, { 'ragd.cache.kind': 'embedding' }, () =>
+          rt.answers.embeddings.embedMany([req.query], `${rt.embedder.kind}:${rt.embedder.model}`, (texts) =>
+            rt.tracing.withSpan(SPAN_NAMES.embed, {}, () => rt.embedder.embed(texts, { signal: req.signal, deadline: request.deadline })),
+          ),
+        )
         .then((v) => v[0])
         .catch((err: unknown) => {
           // The embedder being down is not this request's failure: retrieval degrades to lexical.
