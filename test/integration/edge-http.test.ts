@@ -9,12 +9,11 @@ import { existsSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { SERVICE_TOKEN, service } from '../support/edge-helpers.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { call, startTestServer, type TestServer } from '../support/test-server.js';
+import { CHROMIUM, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 interface RawResponse {
   status: number;
@@ -205,7 +204,7 @@ describe('headers, CORS, OpenAPI and /docs', () => {
     '/docs renders in Chromium under the Content-Security-Policy',
     { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed` },
     async () => {
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const problems: string[] = [];

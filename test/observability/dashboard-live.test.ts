@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, watchPage } from '../support/browser.js';
 import { call, startTestServer, type TestServer } from '../support/test-server.js';
 
 // Globals of the page, for the callbacks that run in the browser (the test tsconfig has no DOM lib).
 declare const document: { getElementById(id: string): { textContent: string | null; querySelector(selector: string): unknown } | null };
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'dashboard-live.png');
 const QUERY = '/api/v1/rag/query';
 const NUMBER = /^\d[\d,]*(\.\d+)?$/;
@@ -32,8 +32,8 @@ describe('dashboard on a real ragd server', { skip: haveChromium ? false : `skip
   let srv: TestServer;
   let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
-  const failedRequests: string[] = [];
+  let consoleErrors: string[] = [];
+  let failedRequests: string[] = [];
   let n = 0;
 
   /** One answered query; `repeat` asks a question already cached, so it is an exact hit. */
@@ -54,19 +54,9 @@ describe('dashboard on a real ragd server', { skip: haveChromium ? false : `skip
     });
     assert.equal(res.status, 201, res.text);
     await ask(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    page.on('requestfailed', (req) => failedRequests.push(`${req.url()} ${req.failure()?.errorText ?? ''}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) failedRequests.push(`${r.url()} HTTP ${r.status()}`);
-    });
+    ({ consoleErrors, failedRequests } = watchPage(page));
   });
 
   after(async () => {

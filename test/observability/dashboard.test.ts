@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, watchPage } from '../support/browser.js';
 import { findDashboardDir, registerDashboard } from '../../src/observability/dashboard-route.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { createSloTracker, type SloTracker } from '../../src/observability/slo.js';
@@ -19,7 +20,6 @@ declare const location: { href: string };
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SOURCE_DIR = join(ROOT, 'src', 'observability', 'dashboard');
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'dashboard.png');
 const QUERY = '/api/v1/rag/query';
 
@@ -142,24 +142,14 @@ describe('dashboard in Chromium', { skip: haveChromium ? false : `skipped: ${CHR
   let harness: Harness;
   let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
-  const failedRequests: string[] = [];
+  let consoleErrors: string[] = [];
+  let failedRequests: string[] = [];
 
   before(async () => {
     harness = await startHarness();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    page.on('requestfailed', (req) => failedRequests.push(`${req.url()} ${req.failure()?.errorText ?? ''}`));
-    page.on('response', (res) => {
-      if (res.status() >= 400) failedRequests.push(`${res.url()} HTTP ${res.status()}`);
-    });
+    ({ consoleErrors, failedRequests } = watchPage(page));
   });
 
   after(async () => {
