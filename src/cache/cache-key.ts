@@ -1,8 +1,14 @@
 /**
  * Cache keys: everything that can change an answer goes into the key, hashed over canonical JSON
- * so field order never matters. Versioned (`v1`) so a change to what goes in invalidates old keys.
+ * so field order never matters. Versioned (`v2`) so a change to what goes in invalidates old keys.
+ *
+ * Built on every /query, so cheap: the fixed fields are one JSON array (injective, and a few times
+ * faster than canonical JSON over an object), nested values (filter, generator parameters) are
+ * canonical JSON inside it, a frozen generator-parameters object is serialised once, normalised
+ * questions are memoised, and the digest is node:crypto's one-shot `hash`.
  */
-import { canonicalHash } from './canonical-json.js';
+import { hash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
 
 /** What makes two /query answers the same. */
 export interface AnswerKeyInput {
@@ -34,21 +40,33 @@ const WHITESPACE = /\s+/gu;
  * removed: "  What is  RAG?! " and "what is rag" are one question.
  */
 export function normaliseQuery(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(WHITESPACE, ' ').trim().replace(TRAILING_PUNCTUATION, '');
+  const known = normalised.get(text);
+  if (known !== undefined) return known;
+  const out = text.normalize('NFKC').toLowerCase().replace(WHITESPACE, ' ').trim().replace(TRAILING_PUNCTUATION, '');
+  // Repeated questions are what a cache serves; a full memo is dropped whole (cheaper than LRU order).
+  if (normalised.size >= NORMALISED_MEMO_ENTRIES) normalised.clear();
+  if (text.length <= NORMALISED_MEMO_MAX_CHARS) normalised.set(text, out);
+  return out;
 }
 
-/** Key for the exact answer cache: `ans:v1:<sha256 hex>`. */
+/** Memoised questions: 4,096 x at most 1 KB keeps the memo under ~10 MB of strings in the worst case. */
+const NORMALISED_MEMO_ENTRIES = 4096;
+const NORMALISED_MEMO_MAX_CHARS = 1024;
+const normalised = new Map<string, string>();
+
+/** Key for the exact answer cache: `ans:v2:<sha256 hex>`. */
 export function answerCacheKey(input: AnswerKeyInput): string {
-  return `ans:v1:${canonicalHash({ ...fields(input), query: normaliseQuery(input.query) })}`;
+  // The partition text is a JSON array, which never holds a raw newline: the first one ends it.
+  return `ans:v2:${hash('sha256', `${partitionText(input)}\n${normaliseQuery(input.query)}`, 'hex')}`;
 }
 
 /**
- * Hard partition for the semantic answer cache: `sem:v1:<sha256 hex>` over everything but the
+ * Hard partition for the semantic answer cache: `sem:v2:<sha256 hex>` over everything but the
  * query. Cached questions are compared only within one partition. The embedder model is included
  * as well, because similarities between vectors of different models mean nothing.
  */
 export function semanticPartitionKey(input: PartitionKeyInput): string {
-  return `sem:v1:${canonicalHash(fields(input))}`;
+  return `sem:v2:${hash('sha256', partitionText(input), 'hex')}`;
 }
 
 /** Key for the embedding cache: `emb:v1:<model>:<sha256 hex of the exact text>` (no normalisation: embedders see case). */
@@ -61,16 +79,30 @@ export function collectionTag(tenant: string, collection: string): string {
   return `collection:${encodeURIComponent(tenant)}/${encodeURIComponent(collection)}`;
 }
 
-function fields(input: PartitionKeyInput): Record<string, unknown> {
-  return {
-    tenant: input.tenant,
-    collection: input.collection,
-    collectionVersion: String(input.collectionVersion),
-    mode: input.mode,
-    topK: input.topK,
-    filter: input.filter ?? null,
-    embedderModel: input.embedderModel,
-    generatorModel: input.generatorModel,
-    generatorParams: input.generatorParams ?? {},
-  };
+/** Canonical JSON of frozen generator-parameter objects, which callers build once and reuse. */
+const paramsJson = new WeakMap<object, string>();
+
+function generatorParamsJson(params: Record<string, unknown> | undefined): string {
+  if (params === undefined) return '{}';
+  // Only a frozen object can be memoised: a mutable one could change under the same identity.
+  if (!Object.isFrozen(params)) return canonicalJson(params);
+  let json = paramsJson.get(params);
+  if (json === undefined) paramsJson.set(params, (json = canonicalJson(params)));
+  return json;
+}
+
+/** Every field but the query, as one JSON array (positions name the fields). */
+function partitionText(input: PartitionKeyInput): string {
+  return JSON.stringify([
+    input.tenant,
+    input.collection,
+    String(input.collectionVersion),
+    input.mode,
+    input.topK,
+    // undefined and null are the same (no filter); a filter's own keys are canonicalised.
+    input.filter == null ? null : canonicalJson(input.filter),
+    input.embedderModel,
+    input.generatorModel,
+    generatorParamsJson(input.generatorParams),
+  ]);
 }

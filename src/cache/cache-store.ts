@@ -53,3 +53,15 @@ export interface CacheStore {
 export function isRetained(entry: CacheEntry, now: number): boolean {
   return now < entry.keepUntil;
 }
+
+/**
+ * A store that can also read synchronously (the in-process memory tier). Not part of the contract:
+ * an optional capability the tiered cache uses for a fresh L1 hit without a promise per read.
+ */
+export interface SyncReadableStore extends CacheStore {
+  getSync(key: string): CacheEntry | undefined;
+}
+
+export function isSyncReadable(store: CacheStore): store is SyncReadableStore {
+  return typeof (store as Partial<SyncReadableStore>).getSync === 'function';
+}

@@ -86,6 +86,19 @@ export class CachedCompute {
     return this.flights.do(key, () => this.run(key, compute, policy)) as Promise<CachedResult<V>>;
   }
 
+  /**
+   * A fresh hit from the first (in-process) tier, synchronously, or undefined: then call
+   * `getOrCompute`. Same bookkeeping as a hit there (hit event, XFetch early refresh in the
+   * background with `compute`), without the promises of single-flight and the tier walk.
+   */
+  tryFresh<V>(key: string, compute: Compute<V>, policy: ComputePolicy = {}): CachedResult<V> | undefined {
+    const entry = this.cache.freshInFirstTier(key);
+    if (entry === undefined) return undefined;
+    const tier = this.cache.firstTierName;
+    this.onHit(key, entry, tier, compute, policy);
+    return { value: entry.value as V, status: 'hit', tier };
+  }
+
   /** Resolves when every background refresh started so far has finished: for tests and shutdown. */
   async settled(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
@@ -96,16 +109,21 @@ export class CachedCompute {
     const now = this.cache.now();
     const events = this.cache.events;
     if (found !== undefined && now < found.entry.expiresAt) {
-      events.hit(found.tier, this.kind);
-      const { expiresAt, delta } = found.entry;
-      if (shouldRefreshEarly({ now, expiresAt, delta, beta: policy.beta ?? this.opts.beta ?? DEFAULT_XFETCH_BETA, random: this.random })) {
-        this.refreshInBackground(key, compute, policy);
-      }
+      this.onHit(key, found.entry, found.tier, compute, policy);
       return { value: found.entry.value as V, status: 'hit', tier: found.tier };
     }
     events.miss(this.kind);
     if (found === undefined) return { value: await this.computeAndStore(key, compute, policy), status: 'miss' };
     return this.refreshStale(key, found.entry, found.tier, compute, policy);
+  }
+
+  /** A fresh hit: counted, and XFetch may start one background refresh shortly before expiry. */
+  private onHit<V>(key: string, entry: CacheEntry, tier: string, compute: Compute<V>, policy: ComputePolicy): void {
+    this.cache.events.hit(tier, this.kind);
+    const beta = policy.beta ?? this.opts.beta ?? DEFAULT_XFETCH_BETA;
+    if (shouldRefreshEarly({ now: this.cache.now(), expiresAt: entry.expiresAt, delta: entry.delta, beta, random: this.random })) {
+      this.refreshInBackground(key, compute, policy);
+    }
   }
 
   private async refreshStale<V>(key: string, stale: CacheEntry, tier: string, compute: Compute<V>, policy: ComputePolicy): Promise<CachedResult<V>> {

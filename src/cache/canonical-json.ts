@@ -4,7 +4,7 @@
  * them, which matches RFC 8785 for the finite values cache keys hold). Object members whose value is
  * undefined are dropped, as JSON.stringify drops them.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -27,10 +27,5 @@ export function canonicalJson(value: unknown): string {
 
 /** Lower-case hex SHA-256 of a UTF-8 string. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** SHA-256 of the canonical JSON of `value`: a stable key for any JSON-like value. */
-export function canonicalHash(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
+  return hash('sha256', text, 'hex');
 }

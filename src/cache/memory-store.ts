@@ -50,6 +50,11 @@ export class MemoryStore implements CacheStore {
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
+    return this.getSync(key);
+  }
+
+  /** `get` without the promise: the memory tier can answer synchronously (see TieredCache.freshInFirstTier). */
+  getSync(key: string): CacheEntry | undefined {
     const entry = this.lru.get(key);
     if (entry === undefined) return undefined;
     if (!isRetained(entry, this.now())) {

@@ -5,7 +5,7 @@
  * its error never reaches the caller, so a request succeeds as long as any tier (or the compute)
  * does. Hit/miss accounting is left to the caller (CachedCompute), which knows fresh from stale.
  */
-import type { CacheEntry, CacheStore, Clock } from './cache-store.js';
+import { isSyncReadable, type CacheEntry, type CacheStore, type Clock, type SyncReadableStore } from './cache-store.js';
 import { NOOP_CACHE_EVENTS, type CacheEvents } from './cache-events.js';
 import { DEFAULT_TIER_COOLDOWN_MS } from './defaults.js';
 
@@ -47,6 +47,9 @@ export class TieredCache {
   private readonly tiers: readonly CacheTier[];
   private readonly cooldownMs: number;
   private readonly suspendedUntil = new Map<string, number>();
+  private readonly firstSync: SyncReadableStore | undefined;
+  /** Name of the fastest tier (the one `freshInFirstTier` reads). */
+  readonly firstTierName: string;
 
   constructor(options: TieredCacheOptions) {
     if (options.tiers.length === 0) throw new TypeError('TieredCache needs at least one tier');
@@ -54,9 +57,29 @@ export class TieredCache {
     this.events = options.events ?? NOOP_CACHE_EVENTS;
     this.now = options.now ?? Date.now;
     this.cooldownMs = options.tierCooldownMs ?? DEFAULT_TIER_COOLDOWN_MS;
+    this.firstTierName = this.tiers[0]!.name;
+    const first = this.tiers[0]!.store;
+    this.firstSync = isSyncReadable(first) ? first : undefined;
     for (const tier of this.tiers) {
       tier.store.onEvict((count, reason) => this.events.eviction(tier.name, count, reason));
     }
+  }
+
+  /**
+   * The fresh entry the first tier holds for `key`, read synchronously, or undefined (absent, stale,
+   * tier suspended, or a first tier that cannot read synchronously): the hot path of a cache hit,
+   * with no promise. On undefined, callers fall back to `get`, which also looks at the lower tiers.
+   */
+  freshInFirstTier(key: string): CacheEntry | undefined {
+    if (this.firstSync === undefined || this.isSuspended(this.tiers[0]!)) return undefined;
+    let entry: CacheEntry | undefined;
+    try {
+      entry = this.firstSync.getSync(key);
+    } catch (err) {
+      this.failed(this.tiers[0]!, err);
+      return undefined;
+    }
+    return entry !== undefined && this.now() < entry.expiresAt ? entry : undefined;
   }
 
   /** Tier names, fastest first. */

@@ -129,23 +129,24 @@ export class AnswerCache {
       if (!value.degraded) await this.remember(req, qv, value);
       return { value, cache: 'miss' };
     }
+    const compute = async (): Promise<CachedAnswer> => {
+      const qv = this.semantic ? await req.embed() : undefined;
+      if (qv && this.semantic) {
+        const found = this.semantic.lookup<CachedAnswer>(semanticPartitionKey(req.key), req.question, qv, threshold(req.threshold));
+        // Its own earlier entry is not a paraphrase: an expired or refreshing answer is recomputed.
+        if (found.hit && normaliseQuery(found.cachedQuestion) !== normaliseQuery(req.question)) throw new SemanticHit(found.value);
+      }
+      const value = await req.compute(qv);
+      if (value.degraded) throw new DegradedAnswer(value);
+      if (qv) this.semantic?.store(semanticPartitionKey(req.key), req.question, qv, value, { tags });
+      return value;
+    };
+    const policy = { tags, ttlMs: this.config.l2TtlMs };
+    // The common case, a fresh answer in the memory tier, is served without a promise per tier.
+    const fresh = this.cached.tryFresh<CachedAnswer>(exactKey, compute, policy);
+    if (fresh !== undefined) return { value: fresh.value, cache: 'exact' };
     try {
-      const res = await this.cached.getOrCompute<CachedAnswer>(
-        exactKey,
-        async () => {
-          const qv = this.semantic ? await req.embed() : undefined;
-          if (qv && this.semantic) {
-            const found = this.semantic.lookup<CachedAnswer>(semanticPartitionKey(req.key), req.question, qv, threshold(req.threshold));
-            // Its own earlier entry is not a paraphrase: an expired or refreshing answer is recomputed.
-            if (found.hit && normaliseQuery(found.cachedQuestion) !== normaliseQuery(req.question)) throw new SemanticHit(found.value);
-          }
-          const value = await req.compute(qv);
-          if (value.degraded) throw new DegradedAnswer(value);
-          if (qv) this.semantic?.store(semanticPartitionKey(req.key), req.question, qv, value, { tags });
-          return value;
-        },
-        { tags, ttlMs: this.config.l2TtlMs },
-      );
+      const res = await this.cached.getOrCompute<CachedAnswer>(exactKey, compute, policy);
       const cache: CacheOutcome = res.status === 'hit' ? 'exact' : res.status === 'stale' ? 'stale' : 'miss';
       return { value: res.value, cache };
     } catch (err) {

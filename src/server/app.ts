@@ -48,11 +48,13 @@ export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstanc
   const traceId = registerTracingHooks(app, rt.tracing);
   registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs, traceId });
   registerErrorHandling(app);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     if (rt.shuttingDown && !request.url.startsWith('/health/live')) {
-      return sendProblem(request, reply, new RagdError('RAGD_ERR_SHUTTING_DOWN', 'server is shutting down; retry on another instance', { retryAfterSeconds: 1 }));
+      sendProblem(request, reply, new RagdError('RAGD_ERR_SHUTTING_DOWN', 'server is shutting down; retry on another instance', { retryAfterSeconds: 1 }));
+      return;
     }
-    return undefined;
+    done();
   });
   const inFlight = registerLoadShedding(app, { ...rt.config.shedding, metrics: rt.metrics });
   app.decorate('inFlight', inFlight);

@@ -30,9 +30,15 @@ export async function registerEdge(app: FastifyInstance, rt: Runtime, edge: Edge
   registerAuth(app, { authenticator: edge.authenticator, metricsToken: edge.metricsToken });
   // An admin (or the service token, or anyone while auth is off) may act for another tenant by naming
   // it in X-Tenant; everyone else always acts for their own, whatever they send.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const requested = request.headers[TENANT_HEADER];
-    if (typeof requested === 'string' && request.principal) request.tenant = tenantFor(request, requested);
+    if (typeof requested !== 'string' || !request.principal) return done();
+    try {
+      request.tenant = tenantFor(request, requested);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
   });
   if (edge.rateLimit) {
     registerRateLimit(app, {
@@ -41,14 +47,6 @@ export async function registerEdge(app: FastifyInstance, rt: Runtime, edge: Edge
       onOutcome: (routeClass, outcome) => rt.metrics.rateLimitRequests.inc({ route_class: routeClass, outcome }),
     });
   }
-  // Streamed answers hijack the reply and write the raw response, which would drop the headers set
-  // so far (CORS, RateLimit, X-Request-Id); copying them onto the raw response keeps them on every
-  // response. (writeHead merges them, its own values winning, so normal replies are unchanged.)
-  app.addHook('onRequest', async (_request, reply) => {
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined && !reply.raw.headersSent) reply.raw.setHeader(name, value as string | number | string[]);
-    }
-  });
   await registerOpenApi(app, { version: RAGD_VERSION });
   registerKeyRoutes(app, edge);
 }

@@ -81,8 +81,8 @@ describe('cache keys', () => {
   });
 
   test('keys look like namespaced sha256 hex', () => {
-    assert.match(answerCacheKey(base), /^ans:v1:[0-9a-f]{64}$/);
-    assert.match(semanticPartitionKey(base), /^sem:v1:[0-9a-f]{64}$/);
+    assert.match(answerCacheKey(base), /^ans:v2:[0-9a-f]{64}$/);
+    assert.match(semanticPartitionKey(base), /^sem:v2:[0-9a-f]{64}$/);
     assert.equal(collectionTag('acme', 'my docs'), 'collection:acme/my%20docs');
   });
 });

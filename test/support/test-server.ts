@@ -25,7 +25,17 @@ export interface TestServerOptions {
 
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: TestServerOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ragd-test-'));
-  const config = loadConfig({ RAGD_PORT: '0', RAGD_HOST: '127.0.0.1', RAGD_DATA_DIR: dir, RAGD_LOG_LEVEL: 'info', RAGD_RATE_LIMIT: 'off', ...env });
+  // Event-loop-delay shedding is off unless a test asks for it: on a busy CI machine a test process's
+  // own loop stalls past the 250 ms default, and shedding would answer 503 to unrelated assertions.
+  const config = loadConfig({
+    RAGD_PORT: '0',
+    RAGD_HOST: '127.0.0.1',
+    RAGD_DATA_DIR: dir,
+    RAGD_LOG_LEVEL: 'info',
+    RAGD_RATE_LIMIT: 'off',
+    RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000',
+    ...env,
+  });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

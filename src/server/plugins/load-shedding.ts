@@ -35,31 +35,29 @@ export function registerLoadShedding(app: FastifyInstance, options: LoadShedding
     monitor.reset();
   }, SAMPLE_INTERVAL_MS);
   timer.unref();
+  const release = (): void => {
+    inFlight--;
+  };
   app.addHook('onClose', async () => {
     clearInterval(timer);
     monitor.disable();
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (EXEMPT.test(request.url)) return undefined;
+  // Callback style (no promise per request) and one listener: 'close' follows 'finish' on every
+  // response, and is the only event when the client goes away first.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (EXEMPT.test(request.url)) return done();
     let reason: string | undefined;
     if (inFlight >= options.maxInFlight) reason = 'in_flight';
     else if (loopDelayMs > options.maxEventLoopDelayMs) reason = 'event_loop_delay';
     if (reason) {
       options.metrics.shedRequests.inc({ reason });
-      return sendProblem(request, reply, new RagdError('RAGD_ERR_OVERLOADED', `server is overloaded (${reason.replace(/_/g, ' ')}); retry shortly`, { retryAfterSeconds: 1 }));
+      sendProblem(request, reply, new RagdError('RAGD_ERR_OVERLOADED', `server is overloaded (${reason.replace(/_/g, ' ')}); retry shortly`, { retryAfterSeconds: 1 }));
+      return;
     }
     inFlight++;
-    let done = false;
-    const release = () => {
-      if (!done) {
-        done = true;
-        inFlight--;
-      }
-    };
     reply.raw.once('close', release);
-    reply.raw.once('finish', release);
-    return undefined;
+    done();
   });
   return () => inFlight;
 }

@@ -33,57 +33,96 @@ interface QueryBody {
 }
 
 export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
+  const models = answerModels(rt);
   app.post<{ Body: QueryBody }>(
     '/api/v1/rag/query',
     { config: { scope: 'query', routeClass: 'query' }, schema: { body: queryBody, tags: ['rag'], summary: 'Ask a question' } },
     async (request, reply) => {
       const b = request.body;
       requireText(b.query, 'query');
-      const req: QueryRequest = {
+      // The abort signal is added only where work that can be aborted starts (a cache hit never creates it).
+      const req: Question = {
         key: { tenant: request.tenant, name: b.collection ?? DEFAULT_COLLECTION },
         query: b.query,
         mode: b.mode ?? 'hybrid',
         topK: b.topK ?? rt.config.retrieval.queryTopK,
         filter: b.filter,
-        signal: request.abortSignal,
-        deadline: request.deadline,
       };
       request.facts.collection = req.key.name;
       const collection = await rt.query.collection(req.key);
-      const areq = answerRequest(rt, request, req, b, collection.version);
+      const areq = answerRequest(rt, models, request, req, b, collection.version);
       if (b.stream) {
         const hit = await rt.answers.peek(areq);
         if (hit) return replay(request, reply, rt, hit.value, hit.cache);
         const budget = await reserveAnswerTokens(rt, request, b.query, req.topK);
         const qv = await areq.embed();
-        return streamLive(request, reply, rt, budget.track(rt.query.run({ ...req, queryVector: qv })), (value) => rt.answers.remember(areq, qv, value));
+        return streamLive(request, reply, rt, budget.track(rt.query.run(queryRequest(request, req, qv))), (value) => rt.answers.remember(areq, qv, value));
       }
       const { value, cache } = await rt.answers.answer(areq);
-      rt.recordQuery({ ...value, collectionVersion: collection.version }, metricCache(cache, areq.mode));
+      rt.recordQuery(
+        { mode: value.mode, model: value.model, timings: value.timings, degraded: value.degraded, reasons: value.reasons, collectionVersion: collection.version },
+        metricCache(cache, areq.mode),
+      );
       request.facts.cache = cache;
       reply.header('x-cache', headerCache(cache, areq.mode));
       if (value.degraded) {
         request.facts.degraded = value.reasons;
         reply.header('x-ragd-degraded', value.reasons.join(','));
       }
-      return {
-        answer: value.answer,
-        citations: value.citations,
-        mode: value.mode,
-        model: value.model,
-        timings: value.timings,
-        cache,
-        degraded: value.degraded,
-        ...(value.degraded ? { reasons: value.reasons } : {}),
-      };
+      // Sent as a string: Fastify sends strings as they are, with the content type set here.
+      reply.type(JSON_TYPE);
+      return answerJson(value, cache);
     },
   );
 }
 
-/** Everything the cache needs for one request; the question's embedding is computed at most once. */
-function answerRequest(rt: Runtime, request: FastifyRequest, req: QueryRequest, b: QueryBody, version: number): AnswerRequest {
-  let embedding: Promise<Float32Array | undefined> | undefined;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** What was asked: a QueryRequest without the per-request abort signal and deadline. */
+type Question = Omit<QueryRequest, 'signal' | 'deadline' | 'queryVector'>;
+
+function queryRequest(request: FastifyRequest, q: Question, queryVector: Float32Array | undefined): QueryRequest {
+  return { ...q, signal: request.abortSignal, deadline: request.deadline, queryVector };
+}
+
+/** The JSON body of an answer. */
+function answerBody(value: CachedAnswer, cache: CacheOutcome) {
+  return { answer: value.answer, citations: value.citations, ...doneBody(value, cache) };
+}
+
+/**
+ * Serialised exact-hit bodies, per cached answer object. The memory tier hands out the same
+ * (immutable) object on every hit, so its body is serialised once: JSON.stringify of a ~4 KB answer
+ * with citations was the largest single cost of an exact hit. Entries go when the answer object does.
+ */
+const exactBodies = new WeakMap<CachedAnswer, string>();
+
+function answerJson(value: CachedAnswer, cache: CacheOutcome): string {
+  if (cache !== 'exact') return JSON.stringify(answerBody(value, cache));
+  let body = exactBodies.get(value);
+  if (body === undefined) exactBodies.set(value, (body = JSON.stringify(answerBody(value, cache))));
+  return body;
+}
+
+/** The models and parameters that go into every answer key: fixed for the process, so built once (frozen, so the key builder can memoise their JSON). */
+interface AnswerModels {
+  embedderModel: string;
+  generatorModel: string;
+  generatorParams: Readonly<Record<string, unknown>>;
+}
+
+function answerModels(rt: Runtime): AnswerModels {
   const g = rt.config.generator;
+  return {
+    embedderModel: `${rt.embedder.kind}:${rt.embedder.model}`,
+    generatorModel: `${g.kind}:${g.model}`,
+    generatorParams: Object.freeze({ temperature: g.temperature, maxTokens: g.maxTokens, fallback: Object.freeze(rt.config.resilience.generatorFallback.map((f) => Object.freeze({ ...f }))) }),
+  };
+}
+
+/** Everything the cache needs for one request; the question's embedding is computed at most once. */
+function answerRequest(rt: Runtime, models: AnswerModels, request: FastifyRequest, req: Question, b: QueryBody, version: number): AnswerRequest {
+  let embedding: Promise<Float32Array | undefined> | undefined;
   return {
     key: {
       tenant: req.key.tenant,
@@ -93,9 +132,9 @@ function answerRequest(rt: Runtime, request: FastifyRequest, req: QueryRequest, 
       mode: req.mode,
       topK: req.topK,
       filter: req.filter,
-      embedderModel: `${rt.embedder.kind}:${rt.embedder.model}`,
-      generatorModel: `${g.kind}:${g.model}`,
-      generatorParams: { temperature: g.temperature, maxTokens: g.maxTokens, fallback: rt.config.resilience.generatorFallback },
+      embedderModel: models.embedderModel,
+      generatorModel: models.generatorModel,
+      generatorParams: models.generatorParams,
     },
     question: req.query,
     mode: b.cache ?? 'use',
@@ -105,8 +144,8 @@ function answerRequest(rt: Runtime, request: FastifyRequest, req: QueryRequest, 
       // this is where the embedding span — and a remote embedder's client span under it — belongs.
       (embedding ??= rt.tracing
         .withSpan(SPAN_NAMES.cacheLookup, { 'ragd.cache.kind': 'embedding' }, () =>
-          rt.answers.embeddings.embedMany([req.query], `${rt.embedder.kind}:${rt.embedder.model}`, (texts) =>
-            rt.tracing.withSpan(SPAN_NAMES.embed, {}, () => rt.embedder.embed(texts, { signal: req.signal, deadline: request.deadline })),
+          rt.answers.embeddings.embedMany([req.query], models.embedderModel, (texts) =>
+            rt.tracing.withSpan(SPAN_NAMES.embed, {}, () => rt.embedder.embed(texts, { signal: request.abortSignal, deadline: request.deadline })),
           ),
         )
         .then((v) => v[0])
@@ -117,7 +156,7 @@ function answerRequest(rt: Runtime, request: FastifyRequest, req: QueryRequest, 
         })),
     compute: async (queryVector) => {
       const budget = await reserveAnswerTokens(rt, request, req.query, req.topK);
-      return budget.settle(collect(rt.query.run({ ...req, queryVector })));
+      return budget.settle(collect(rt.query.run(queryRequest(request, req, queryVector))));
     },
   };
 }
@@ -154,11 +193,23 @@ function doneBody(value: Pick<CachedAnswer, 'mode' | 'model' | 'timings' | 'degr
   };
 }
 
+/**
+ * The headers set on the reply so far (request id, security headers, CORS, RateLimit...), for a
+ * hijacked reply, which writes the raw response itself and would otherwise drop them.
+ */
+function hijackedHeaders(reply: FastifyReply): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
 /** Replays a cached answer with the same event shapes as a live stream. */
 async function replay(request: FastifyRequest, reply: FastifyReply, rt: Runtime, value: CachedAnswer, cache: CacheOutcome): Promise<FastifyReply> {
   reply.hijack();
   const sse = new SseWriter(reply.raw);
-  sse.open({ 'x-request-id': request.id, 'x-cache': cache });
+  sse.open({ ...hijackedHeaders(reply), 'x-cache': cache });
   request.facts.cache = cache;
   for (const text of value.deltas) await sse.send('delta', { text });
   await sse.send('citations', { citations: value.citations });
@@ -181,7 +232,7 @@ async function streamLive(
   reply.hijack();
   const sse = new SseWriter(reply.raw);
   request.facts.cache = 'miss';
-  sse.open({ 'x-request-id': request.id, 'x-cache': 'miss' });
+  sse.open({ ...hijackedHeaders(reply), 'x-cache': 'miss' });
   const collected: CachedAnswer = { answer: '', deltas: [], citations: [], mode: 'hybrid', model: '', timings: { embedMs: 0, searchMs: 0, generateMs: 0, totalMs: 0 }, degraded: false, reasons: [] };
   let finished = false;
   try {
