@@ -7,6 +7,7 @@ import { RagdError } from '../errors/ragd-error.js';
 import type { Runtime } from '../runtime.js';
 import { registerErrorHandling, sendProblem } from './plugins/error-handler.js';
 import { registerJsonBodyParser } from './plugins/json-body.js';
+import { lazyChildLoggerFactory } from './plugins/lazy-request-logger.js';
 import { genRequestId, registerRequestContext } from './plugins/request-context.js';
 import { registerDocumentRoutes } from './routes/documents.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -37,6 +38,8 @@ export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstanc
     // One line per request is written by request-context.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: genRequestId,
+    // request.log is made on first use: most requests only write the access line, through the root logger.
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: rt.config.server.bodyLimitBytes,
     // Shutdown is handled in onRequest below so the 503 is problem+json like every other error.
     return503OnClosing: false,

@@ -134,10 +134,15 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     done();
   });
   // Callback style (no promise per request); nothing is built when the level would drop the line.
+  // Written through the root logger with the request id in the line, which is what a child logger's
+  // bindings would add, so request.log (lazy, see lazy-request-logger.ts) is never made for it.
+  const root = app.log;
+  const idLabel = REQUEST_ID_LOG_LABEL;
   app.addHook('onResponse', (request, reply, done) => {
     const level = reply.statusCode >= 500 ? 'error' : 'info';
-    if (!isLevelEnabled(request.log, level)) return done();
+    if (!isLevelEnabled(root, level)) return done();
     const line: Record<string, unknown> = {
+      [idLabel]: request.id,
       method: request.method,
       route: routeOf(request),
       url: loggableUrl(request.url),
@@ -150,10 +155,13 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     }
     if (request.facts.cache) line.cache = request.facts.cache;
     if (request.facts.degraded?.length) line.degraded = request.facts.degraded;
-    request.log[level](line, 'request completed');
+    root[level](line, 'request completed');
     done();
   });
 }
+
+/** Fastify's default label for the request id in log lines (its `requestIdLogLabel`), kept as it was. */
+export const REQUEST_ID_LOG_LABEL = 'reqId';
 
 /** pino's isLevelEnabled, which Fastify's logger type does not declare; true for loggers without it. */
 function isLevelEnabled(log: FastifyRequest['log'], level: string): boolean {
