@@ -75,16 +75,20 @@ export function guardFeatures(text: string): GuardFeatures {
   let negations = 0;
   for (const m of source.matchAll(WORD)) {
     const word = m[0];
-    const lower = word.toLowerCase().replace(/’/gu, "'");
+    const folded = word.toLowerCase();
+    const lower = folded.includes('’') ? folded.replace(/’/gu, "'") : folded;
     words.add(lower);
     if (NEGATIONS.has(lower) || BARE_NEGATIONS.has(lower) || lower.endsWith("n't")) negations++;
     const spelled = NUMBER_WORDS[lower];
     if (spelled !== undefined) numbers.push(spelled);
     // Entities and word matching use the part before an apostrophe: Microsoft's = Microsoft, What's = What.
-    const base = lower.split("'")[0]!;
+    const apostrophe = lower.indexOf("'");
+    const base = apostrophe < 0 ? lower : lower.slice(0, apostrophe);
     words.add(base);
+    // A word without capitals is never an entity (most words): skip the entity checks for it.
+    if (folded === word) continue;
     // A quoted phrase is one entity; its words are not entities on their own.
-    const inQuote = quoted.some(([start, end]) => m.index >= start && m.index < end);
+    const inQuote = quoted.length > 0 && quoted.some(([start, end]) => m.index >= start && m.index < end);
     const kind = inQuote ? undefined : entityKind(word, isSentenceStart(source, m.index));
     if (kind === 'certain') entities.add(base);
     else if (kind === 'tentative' && !isStopword(base) && !OPENERS.has(base) && spelled === undefined) tentative.add(base);

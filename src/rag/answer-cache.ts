@@ -134,10 +134,10 @@ export class AnswerCache {
       if (qv && this.semantic) {
         const found = this.semantic.lookup<CachedAnswer>(semanticPartitionKey(req.key), req.question, qv, threshold(req.threshold));
         // Its own earlier entry is not a paraphrase: an expired or refreshing answer is recomputed.
-        if (found.hit && normaliseQuery(found.cachedQuestion) !== normaliseQuery(req.question)) throw new SemanticHit(found.value);
+        if (found.hit && normaliseQuery(found.cachedQuestion) !== normaliseQuery(req.question)) throw withoutStack(() => new SemanticHit(found.value));
       }
       const value = await req.compute(qv);
-      if (value.degraded) throw new DegradedAnswer(value);
+      if (value.degraded) throw withoutStack(() => new DegradedAnswer(value));
       if (qv) this.semantic?.store(semanticPartitionKey(req.key), req.question, qv, value, { tags });
       return value;
     };
@@ -195,6 +195,20 @@ export class AnswerCache {
   async close(): Promise<void> {
     await this.cached.settled();
     await this.tiered.close();
+  }
+}
+
+/**
+ * SemanticHit and DegradedAnswer are control flow, never reported: building them without a stack
+ * trace saves the capture (a few µs, a visible share of a semantic hit).
+ */
+function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

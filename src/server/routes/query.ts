@@ -91,17 +91,18 @@ function answerBody(value: CachedAnswer, cache: CacheOutcome) {
 }
 
 /**
- * Serialised exact-hit bodies, per cached answer object. The memory tier hands out the same
- * (immutable) object on every hit, so its body is serialised once: JSON.stringify of a ~4 KB answer
- * with citations was the largest single cost of an exact hit. Entries go when the answer object does.
+ * Serialised cache-hit bodies, per cached answer object and outcome. The memory tier and the
+ * semantic cache hand out the same (immutable) object on every hit, so its body is serialised once
+ * per outcome: JSON.stringify of a ~4 KB answer with citations was the largest single cost of a
+ * hit. Entries go when the answer object does.
  */
-const exactBodies = new WeakMap<CachedAnswer, string>();
+const hitBodies = new WeakMap<CachedAnswer, Partial<Record<CacheOutcome, string>>>();
 
 function answerJson(value: CachedAnswer, cache: CacheOutcome): string {
-  if (cache !== 'exact') return JSON.stringify(answerBody(value, cache));
-  let body = exactBodies.get(value);
-  if (body === undefined) exactBodies.set(value, (body = JSON.stringify(answerBody(value, cache))));
-  return body;
+  if (cache !== 'exact' && cache !== 'semantic') return JSON.stringify(answerBody(value, cache));
+  let bodies = hitBodies.get(value);
+  if (bodies === undefined) hitBodies.set(value, (bodies = {}));
+  return (bodies[cache] ??= JSON.stringify(answerBody(value, cache)));
 }
 
 /** The models and parameters that go into every answer key: fixed for the process, so built once (frozen, so the key builder can memoise their JSON). */
