@@ -65,6 +65,33 @@ describe('cache keys', () => {
     assert.equal(keys.size, variants.length + 1);
   });
 
+  test('the memo of recent keys (frozen parameters, no filter) gives the same keys and still tells every field apart', () => {
+    const frozen: AnswerKeyInput = { ...base, filter: undefined, generatorParams: Object.freeze({ temperature: 0.1, maxTokens: 512 }) };
+    const plain: AnswerKeyInput = { ...frozen, generatorParams: { temperature: 0.1, maxTokens: 512 } };
+    assert.equal(answerCacheKey(frozen), answerCacheKey(plain), 'memoised and computed keys agree');
+    assert.equal(answerCacheKey(frozen), answerCacheKey({ ...frozen }), 'a memo hit returns the same key');
+    const variants: Array<Partial<AnswerKeyInput>> = [
+      { tenant: 'other' },
+      { tenant: 'acm', collection: 'edocs' },
+      { collectionVersion: 8 },
+      { collectionVersion: '7' },
+      { query: 'What is BM25?' },
+      { mode: 'vector' },
+      { topK: 6 },
+      { embedderModel: 'nomic-embed-text' },
+      { generatorModel: 'llama3.2' },
+      { generatorParams: Object.freeze({ temperature: 0.2, maxTokens: 512 }) },
+    ];
+    const keys = new Set([answerCacheKey(frozen)]);
+    for (const v of variants) {
+      const key = answerCacheKey({ ...frozen, ...v });
+      assert.equal(key, answerCacheKey({ ...frozen, ...v }), 'stable on the second (memoised) call');
+      keys.add(key);
+    }
+    // collectionVersion 7 and '7' are one version (the key stringifies it): one key fewer.
+    assert.equal(keys.size, variants.length);
+  });
+
   test('the semantic partition takes every field but the query', () => {
     assert.equal(semanticPartitionKey(base), semanticPartitionKey({ ...base, query: 'something else' } as AnswerKeyInput));
     for (const v of [{ tenant: 'x' }, { collectionVersion: 8 }, { mode: 'vector' }, { topK: 3 }, { filter: null }, { generatorModel: 'x' }, { generatorParams: {} }, { embedderModel: 'x' }]) {
