@@ -15,6 +15,8 @@ export interface ScenarioResult {
   readonly name: string;
   readonly description: string;
   readonly load: LoadResult;
+  /** Server CPU time (user + system, from /proc) per answered request over the measured run, µs. */
+  readonly cpuUsPerRequest?: number;
   readonly verification: Verification;
   /** The counts behind the verification (statuses, x-cache values, degraded answers). */
   readonly tally: Readonly<Record<string, unknown>>;
@@ -30,9 +32,13 @@ export interface BenchReport {
     readonly connections: number;
     readonly durationSec: number;
     readonly warmupSec: number;
+    /** Where the servers and the load generator ran, e.g. `server pinned to CPU 1, load generator to CPU 0`. */
+    readonly placement?: string;
   };
   /** The bare Fastify route under the same load, same run. */
   readonly reference: LoadResult;
+  /** The reference server's CPU time per answered request, µs (when its pid was known). */
+  readonly referenceCpuUsPerRequest?: number;
   readonly scenarios: readonly ScenarioResult[];
   readonly thresholds: readonly ThresholdVerdict[];
   /** What the process should exit with (see exit-code.ts). */
@@ -48,8 +54,10 @@ export const REFERENCE_NAME = 'reference (bare Fastify)';
  */
 export function formatBenchTable(report: BenchReport): string {
   const refRps = report.reference.rps;
+  const refCpu = report.referenceCpuUsPerRequest;
+  const withCpu = refCpu !== undefined;
   const ms = (x: number): string => x.toFixed(2);
-  const row = (name: string, l: LoadResult, verified: string): string[] => [
+  const row = (name: string, l: LoadResult, cpu: number | undefined, verified: string): string[] => [
     name,
     Math.round(l.rps).toLocaleString('en-US'),
     ms(l.latency.p50),
@@ -57,17 +65,25 @@ export function formatBenchTable(report: BenchReport): string {
     ms(l.latency.p99),
     `${(l.errorRate * 100).toFixed(2)}%`,
     refRps > 0 ? `${(l.rps / refRps).toFixed(3)}x` : 'n/a',
+    ...(withCpu ? [cpu === undefined ? 'n/a' : cpu.toFixed(1), cpu === undefined ? 'n/a' : `${(refCpu / cpu).toFixed(3)}x`] : []),
     verified,
   ];
   const table = formatTable(
-    ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'vs ref', 'verified'],
-    [row(REFERENCE_NAME, report.reference, '-'), ...report.scenarios.map((s) => row(s.name, s.load, s.verification.ok ? 'yes' : 'NO'))],
+    ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'vs ref', ...(withCpu ? ['CPU µs/req', 'CPU vs ref'] : []), 'verified'],
+    [
+      row(REFERENCE_NAME, report.reference, refCpu, '-'),
+      ...report.scenarios.map((s) => row(s.name, s.load, s.cpuUsPerRequest, s.verification.ok ? 'yes' : 'NO')),
+    ],
   );
   const lines = [
     `${report.config.connections} connections, ${report.config.durationSec} s each after ${report.config.warmupSec} s warm-up; ` +
-      `${report.environment.cpus} x ${report.environment.cpuModel}, Node ${report.environment.node}`,
+      `${report.environment.cpus} x ${report.environment.cpuModel}, Node ${report.environment.node}` +
+      (report.config.placement ? `; ${report.config.placement}` : ''),
     table,
   ];
+  // Throughput per CPU: on a saturated core, req/s is 1 / CPU time per request, so the CPU ratio is
+  // the throughput ratio with the noise of other processes on the machine taken out.
+  if (withCpu) lines.push('CPU vs ref = reference CPU per request / scenario CPU per request (server process, utime + stime).');
   for (const s of report.scenarios) {
     if (!s.verification.ok) lines.push(`UNVERIFIED ${s.name}: ${s.verification.detail}`);
   }

@@ -5,7 +5,8 @@
  */
 import { cpus } from 'node:os';
 import { benchExitCode } from './exit-code.js';
-import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_SEC, runLoad, type LoadResult } from './load.js';
+import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_SEC, runLoad, type LoadOptions, type LoadResult } from './load.js';
+import { cpuSeconds } from './pin.js';
 import { startReferenceServer } from './reference-server.js';
 import { writeBenchReport, type BenchReport, type ScenarioResult } from './report.js';
 import { ResponseTally } from './response-tally.js';
@@ -48,6 +49,29 @@ export interface BenchOptions {
   readonly progress?: boolean;
   /** Status lines ("seeding corpus", "running exact-hit"); defaults to none. */
   readonly log?: (line: string) => void;
+  /**
+   * Process ids of the servers behind `baseUrl` and `referenceUrl`, when they run as their own
+   * processes: their CPU time over each measured run (from /proc) is reported per request.
+   */
+  readonly serverPid?: number;
+  readonly referencePid?: number;
+  /** How the processes were placed on CPUs, for the report (see bench/pin.ts). */
+  readonly placement?: string;
+}
+
+/** A load run plus, when the server's pid is known, its CPU time per answered request. */
+async function measured(pid: number | undefined, options: LoadOptions): Promise<{ load: LoadResult; cpuUsPerRequest?: number }> {
+  let before = Number.NaN;
+  const load = await runLoad({
+    ...options,
+    onMeasureStart: () => {
+      options.onMeasureStart?.();
+      if (pid !== undefined) before = cpuSeconds(pid);
+    },
+  });
+  if (pid === undefined) return { load };
+  const used = cpuSeconds(pid) - before;
+  return Number.isFinite(used) && load.requests > 0 ? { load, cpuUsPerRequest: (used * 1e6) / load.requests } : { load };
 }
 
 /**
@@ -84,9 +108,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const ownReference = options.referenceUrl === undefined ? await startReferenceServer() : undefined;
   const referenceUrl = options.referenceUrl ?? ownReference?.url ?? '';
   let reference: LoadResult;
+  let referenceCpu: number | undefined;
   try {
     log(`reference: ${referenceUrl}`);
-    reference = await runLoad({ ...load, url: referenceUrl, bodies: [{ query: 'reference request of a typical size' }] });
+    const r = await measured(options.referencePid, { ...load, url: referenceUrl, bodies: [{ query: 'reference request of a typical size' }] });
+    reference = r.load;
+    referenceCpu = r.cpuUsPerRequest;
   } finally {
     await ownReference?.close();
   }
@@ -104,7 +131,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     log(`running ${scenario.name}`);
     const tally = new ResponseTally();
     let upstreamBefore = 0;
-    const result = await runLoad({
+    const { load: result, cpuUsPerRequest } = await measured(options.serverPid, {
       ...load,
       url: `${ctx.baseUrl}${scenario.path}`,
       bodies: scenario.bodies(ctx),
@@ -115,7 +142,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     });
     const upstreamChatCalls = options.upstream ? options.upstream.stats().chat - upstreamBefore : undefined;
     const verification = scenario.verify(tally, upstreamChatCalls === undefined ? {} : { upstreamChatCalls });
-    results.push({ name: scenario.name, description: scenario.description, load: result, verification, tally: tally.toJSON() });
+    results.push({
+      name: scenario.name,
+      description: scenario.description,
+      load: result,
+      ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }),
+      verification,
+      tally: tally.toJSON(),
+    });
   }
 
   const verdicts = evaluateThresholds(
@@ -142,8 +176,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     },
-    config: { baseUrl: ctx.baseUrl, referenceUrl, connections, durationSec, warmupSec },
+    config: { baseUrl: ctx.baseUrl, referenceUrl, connections, durationSec, warmupSec, ...(options.placement ? { placement: options.placement } : {}) },
     reference,
+    ...(referenceCpu === undefined ? {} : { referenceCpuUsPerRequest: referenceCpu }),
     scenarios: results,
     thresholds: verdicts,
     exitCode: benchExitCode({ verdicts, verifications: results.map((r) => r.verification) }),

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startFakeOpenAi } from '../../bench/fake-openai.js';
 import { formatBenchTable, writeBenchReport, type BenchReport } from '../../bench/report.js';
 import { runBench } from '../../bench/run.js';
+import { placeLoadGenerator } from '../../bench/pin.js';
 import { SCENARIO_NAMES } from '../../bench/scenarios.js';
 import { spawnServer, stopServer, type ChildServer } from './spawn-server.js';
 
@@ -32,13 +33,13 @@ export interface BenchCommandOptions {
 }
 
 /** Starts bench/reference-server in its own process (compiled .js next to this build, or .ts under tsx). */
-function startReference(): Promise<{ url: string; stop(): void }> {
+function startReference(): Promise<{ url: string; pid: number; stop(): void }> {
   const here = dirname(fileURLToPath(import.meta.url));
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const script = join(here, '..', '..', 'bench', `reference-server${ext}`);
   const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (url) => resolve({ url: url.trim(), stop: () => child.kill('SIGTERM') }));
+    createInterface({ input: child.stdout! }).once('line', (url) => resolve({ url: url.trim(), pid: child.pid!, stop: () => child.kill('SIGTERM') }));
     child.once('exit', (code) => reject(new Error(`reference server exited (${code})`)));
   });
 }
@@ -54,18 +55,30 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
   const dirs: string[] = [];
   const servers: ChildServer[] = [];
   const log = (line: string) => console.error(`bench: ${line}`);
+  // Servers on the last CPU, this process (the load generator) on the others: on a small machine
+  // they would otherwise compete for cores, and the run would measure the scheduler.
+  const placement = placeLoadGenerator();
   const reference = await startReference();
+  placement.pinServer(reference.pid);
   const upstream = names.includes('provider') ? await startFakeOpenAi({ latencyMs: options.upstreamLatency, failEvery: failEvery(options.upstreamFailureRate) }) : undefined;
   const start = async (env: Record<string, string>) => {
     const dir = mkdtempSync(join(tmpdir(), 'ragd-bench-'));
     dirs.push(dir);
-    // Shedding and rate limits are lifted so the benchmark measures the paths, not the guards.
-    const server = await spawnServer({ env: { RAGD_DATA_DIR: dir, RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000', RAGD_RATE_LIMIT: 'off', ...env } });
+    // Shedding and rate limits are lifted so the benchmark measures the paths, not the guards. The
+    // server's log lines go to /dev/null (still formatted and written) rather than being read here,
+    // where parsing them would take CPU from the load generator.
+    const server = await spawnServer({
+      env: { RAGD_DATA_DIR: dir, RAGD_SQLITE_SYNCHRONOUS: 'full', RAGD_SHED_MAX_IN_FLIGHT: '100000', RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000', RAGD_RATE_LIMIT: 'off', ...env },
+      stdout: 'ignore',
+    });
+    placement.pinServer(server.child.pid!);
     servers.push(server);
     return server;
   };
   const common = {
     referenceUrl: reference.url,
+    referencePid: reference.pid,
+    placement: placement.description,
     connections: options.connections,
     durationSec: options.duration,
     warmupSec: options.warmup,
@@ -78,12 +91,12 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
     if (local.length > 0) {
       const ragd = await start({});
       log(`ragd at ${ragd.url}, reference at ${reference.url}`);
-      report = await runBench({ ...common, baseUrl: ragd.url, scenarios: local });
+      report = await runBench({ ...common, baseUrl: ragd.url, serverPid: ragd.child.pid!, scenarios: local });
     }
     if (upstream) {
       const ragd = await start({ RAGD_GENERATOR: 'openai', RAGD_OPENAI_BASE_URL: upstream.baseUrl, RAGD_OPENAI_API_KEY: 'bench' });
       log(`ragd (openai generator -> fake upstream ${upstream.baseUrl}) at ${ragd.url}`);
-      const r = await runBench({ ...common, baseUrl: ragd.url, scenarios: ['provider'], upstream });
+      const r = await runBench({ ...common, baseUrl: ragd.url, serverPid: ragd.child.pid!, scenarios: ['provider'], upstream });
       report = report ? merge(report, r) : r;
     }
   } finally {
