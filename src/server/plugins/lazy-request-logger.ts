@@ -9,6 +9,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js';
 
 type Log = (...args: unknown[]) => void;
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Prototype methods only (no closures per instance): this object is made for every request. */
 export class LazyRequestLogger {
@@ -32,33 +34,10 @@ export class LazyRequestLogger {
     this.real.level = level;
   }
 
-  fatal(...args: unknown[]): void {
+  /** The level methods (fatal ... silent, set on the prototype below) all land here. */
+  write(level: Level, args: unknown[]): void {
     const real = this.real;
-    (real.fatal as Log).apply(real, args);
-  }
-  error(...args: unknown[]): void {
-    const real = this.real;
-    (real.error as Log).apply(real, args);
-  }
-  warn(...args: unknown[]): void {
-    const real = this.real;
-    (real.warn as Log).apply(real, args);
-  }
-  info(...args: unknown[]): void {
-    const real = this.real;
-    (real.info as Log).apply(real, args);
-  }
-  debug(...args: unknown[]): void {
-    const real = this.real;
-    (real.debug as Log).apply(real, args);
-  }
-  trace(...args: unknown[]): void {
-    const real = this.real;
-    (real.trace as Log).apply(real, args);
-  }
-  silent(...args: unknown[]): void {
-    const real = this.real;
-    (real.silent as Log).apply(real, args);
+    (real[level] as Log).apply(real, args);
   }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
@@ -71,6 +50,14 @@ export class LazyRequestLogger {
     const target = (this.options.level === undefined ? (this.#real ?? this.parent) : this.real) as { isLevelEnabled?: (l: string) => boolean };
     return target.isLevelEnabled === undefined ? true : target.isLevelEnabled.call(target, level);
   }
+}
+
+for (const level of LEVELS) {
+  Object.defineProperty(LazyRequestLogger.prototype, level, {
+    value: function (this: LazyRequestLogger, ...args: unknown[]): void {
+      this.write(level, args);
+    },
+  });
 }
 
 /** Fastify's `childLoggerFactory`: a lazy child instead of a pino child per request. */
