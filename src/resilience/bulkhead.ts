@@ -10,6 +10,7 @@
 import { RagdError } from '../errors/ragd-error.js';
 import { abortReasonToError } from './abort.js';
 import { DEFAULT_BULKHEAD_MAX_CONCURRENT, DEFAULT_BULKHEAD_MAX_QUEUE } from './defaults.js';
+import { refusal } from './refusal.js';
 
 export interface BulkheadOptions {
   /** Calls running at once. Defaults to 20. */
@@ -118,7 +119,7 @@ export class Bulkhead {
   private reject(): RagdError {
     this.rejections += 1;
     this.onReject?.();
-    return new RagdError('RAGD_ERR_BULKHEAD_FULL', `Too many concurrent calls to ${this.name}`, {
+    return refusal('RAGD_ERR_BULKHEAD_FULL', `Too many concurrent calls to ${this.name}`, {
       retryAfterSeconds: 1,
       details: { dependency: this.name },
     });

@@ -28,6 +28,7 @@ import {
   DEFAULT_BREAKER_SUCCESS_THRESHOLD,
 } from './defaults.js';
 import { SafeEmitter, type Listener, type Unsubscribe } from './emitter.js';
+import { refusal } from './refusal.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -185,6 +186,8 @@ export class CircuitBreaker {
   private rateWindow: CountBreaker | undefined;
   private readonly totals = { calls: 0, successes: 0, failures: 0, rejections: 0 };
   private readonly changes = new SafeEmitter<StateChange>();
+  /** The rejection message, built once: every call refused while OPEN carries it. */
+  private readonly openMessage: string;
 
   constructor(
     readonly name: string,
@@ -192,6 +195,7 @@ export class CircuitBreaker {
     private readonly now: () => number = Date.now,
   ) {
     validate(name, options);
+    this.openMessage = `Circuit breaker for ${name} is open`;
     this.lastTransitionAt = now();
     this.rateWindow = this.newRateWindow();
   }
@@ -221,6 +225,14 @@ export class CircuitBreaker {
    */
   assertAdmits(): void {
     if (!this.wouldAdmit()) throw this.rejection();
+  }
+
+  /**
+   * The rejection `assertAdmits()` would throw (counted as one), returned instead of thrown;
+   * undefined when a call would be admitted. For callers that can skip setting up a refused call.
+   */
+  refusal(): RagdError | undefined {
+    return this.wouldAdmit() ? undefined : this.rejection();
   }
 
   /**
@@ -314,7 +326,7 @@ export class CircuitBreaker {
   private rejection(): RagdError {
     this.totals.rejections += 1;
     const waitMs = this.current === 'open' ? this.openUntil - this.now() : 0;
-    return new RagdError('RAGD_ERR_CIRCUIT_OPEN', `Circuit breaker for ${this.name} is open`, {
+    return refusal('RAGD_ERR_CIRCUIT_OPEN', this.openMessage, {
       retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
       details: { dependency: this.name },
     });

@@ -74,7 +74,13 @@ export async function streamWithFallback<T>(
   options: FallbackOptions = {},
 ): Promise<StreamFallbackResult<T>> {
   const { skipped, run } = loop(candidates, options);
-  return run(async (c) => ({ stream: await openStream(c.pipeline.executeStream(c.call, options)), provider: c.name, skipped }));
+  return run(async (c) => {
+    // The stream would be opened at once: a provider whose breaker is open is refused without
+    // building the stream (same refusal, same events), the common case while it is down.
+    const refused = c.pipeline.refuse();
+    if (refused !== undefined) throw refused;
+    return { stream: await openStream(c.pipeline.executeStream(c.call, options)), provider: c.name, skipped };
+  });
 }
 
 function loop<F>(candidates: ReadonlyArray<FallbackCandidate<F>>, options: FallbackOptions) {

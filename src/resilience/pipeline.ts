@@ -139,6 +139,18 @@ export class Pipeline {
     return this.stream(fn, options);
   }
 
+  /**
+   * Refuses a call now if the breaker would (OPEN, or HALF_OPEN with its trials taken): the refusal
+   * is counted and reported exactly as a refused `execute` or `executeStream` reports it, and
+   * returned for the caller to throw. Undefined when a call would be admitted. Lets a caller that
+   * would start the call at once anyway (a fallback opening a stream) skip building it.
+   */
+  refuse(): RagdError | undefined {
+    const refused = this.breaker.refusal();
+    if (refused !== undefined) this.emitOutcome(this.runtime.now(), 0, refused);
+    return refused;
+  }
+
   snapshot(): DependencySnapshot {
     return {
       name: this.name,

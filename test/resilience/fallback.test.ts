@@ -107,3 +107,63 @@ describe('streamWithFallback', () => {
     assert.equal(code(err), 'RAGD_ERR_PROVIDER_RESPONSE');
   });
 });
+
+describe('streamWithFallback with an open breaker', () => {
+  test('refuses the provider without building its stream, counted and reported once, then falls back', async () => {
+    const openai = make('s-open-openai');
+    const outcomes: string[] = [];
+    openai.events.on('callOutcome', (e) => outcomes.push(`${e.name}:${e.outcome}:${e.attempts}`));
+    // One failure opens it (failureThreshold 1).
+    await streamWithFallback([
+      { name: 'openai', pipeline: openai, call: () => failsAtOnce(new RagdError('RAGD_ERR_PROVIDER_UNAVAILABLE')) },
+    ]).catch(() => undefined);
+    assert.equal(openai.breaker.state, 'open');
+    const before = openai.breaker.snapshot().totals;
+
+    let built = 0;
+    const fallbacks: unknown[] = [];
+    const opened = await streamWithFallback(
+      [
+        {
+          name: 'openai',
+          pipeline: openai,
+          call: () => {
+            built++;
+            return failsAtOnce(new Error('never called'));
+          },
+        },
+        {
+          name: 'extractive',
+          pipeline: make('s-open-extractive'),
+          call: async function* () {
+            yield 'quoted';
+          },
+        },
+      ],
+      { onFallback: (e) => fallbacks.push(e) },
+    );
+    assert.equal(opened.provider, 'extractive');
+    assert.deepEqual(opened.skipped, [{ provider: 'openai', code: 'RAGD_ERR_CIRCUIT_OPEN' }]);
+    assert.deepEqual(fallbacks, [{ from: 'openai', to: 'extractive', code: 'RAGD_ERR_CIRCUIT_OPEN' }]);
+    assert.equal(built, 0);
+    const after = openai.breaker.snapshot().totals;
+    assert.equal(after.rejections - before.rejections, 1);
+    assert.equal(after.calls, before.calls);
+    assert.deepEqual(outcomes.slice(-1), ['generation:s-open-openai:circuit_open:0']);
+    await opened.stream.return?.();
+  });
+
+  test('a lone provider behind an open breaker fails with RAGD_ERR_CIRCUIT_OPEN, whose stack names no frames', async () => {
+    const p = make('s-open-alone');
+    await streamWithFallback([{ name: 'a', pipeline: p, call: () => failsAtOnce(new RagdError('RAGD_ERR_PROVIDER_UNAVAILABLE')) }]).catch(
+      () => undefined,
+    );
+    const err = await streamWithFallback([{ name: 'a', pipeline: p, call: () => failsAtOnce(new Error('never called')) }]).catch(
+      (e: unknown) => e,
+    );
+    assert.equal(code(err), 'RAGD_ERR_CIRCUIT_OPEN');
+    assert.equal((err as RagdError).stack, `RagdError: Circuit breaker for generation:s-open-alone is open`);
+    assert.ok(((err as RagdError).retryAfterSeconds ?? 0) >= 1);
+    assert.deepEqual((err as RagdError).details, { dependency: 'generation:s-open-alone' });
+  });
+});

@@ -6,8 +6,8 @@
  * matching the question's rare words beats one matching its common ones.
  */
 import type { GenerateSource } from '../generator.js';
-import { sentences } from '../../text/sentences.js';
 import { terms, words } from '../../text/tokenize.js';
+import { analyseSource, dedupeKey, type AnalysedSentence } from './source-analysis.js';
 
 /** Most sentences quoted: enough to answer and corroborate, short enough to read at a glance. */
 export const EXTRACTIVE_MAX_SENTENCES = 3;
@@ -44,38 +44,12 @@ export interface ExtractiveAnswer {
   sentences: QuotedSentence[];
 }
 
-/**
- * Sources analysed recently (sentence split + term sets), by text. The same chunks come back query
- * after query, and splitting sentences (Intl.Segmenter) plus tokenising them was ~15% of a query's
- * CPU; sets are never mutated after creation, so sharing them is safe. Bounded: oldest dropped first.
- */
-const ANALYSIS_CACHE_ENTRIES = 2_000;
-const analysisCache = new Map<string, { text: string; terms: Set<string> }[]>();
-
-function analysed(text: string, analyse: (t: string) => string[]): { text: string; terms: Set<string> }[] {
-  const cacheable = analyse === terms;
-  if (cacheable) {
-    const hit = analysisCache.get(text);
-    if (hit) {
-      analysisCache.delete(text);
-      analysisCache.set(text, hit);
-      return hit;
-    }
-  }
-  const out = sentences(text).map((t) => ({ text: t, terms: new Set(analyse(t)) }));
-  if (cacheable) {
-    analysisCache.set(text, out);
-    if (analysisCache.size > ANALYSIS_CACHE_ENTRIES) analysisCache.delete(analysisCache.keys().next().value!);
-  }
-  return out;
-}
-
+/** A sentence that shares at least one term with the question. */
 interface Candidate {
-  text: string;
+  sentence: AnalysedSentence;
   index: number;
   rank: number;
   position: number;
-  terms: Set<string>;
   score: number;
 }
 
@@ -93,28 +67,57 @@ export function extractAnswer(question: string, sources: readonly GenerateSource
   // A question made only of stop words ("who is the who?") is matched on its plain words.
   const contentTerms = terms(question);
   const analyse = contentTerms.length > 0 ? terms : words;
-  const queryTerms = new Set(contentTerms.length > 0 ? contentTerms : words(question));
+  const query = [...new Set(contentTerms.length > 0 ? contentTerms : words(question))];
+  const m = query.length;
 
-  const candidates: Candidate[] = [];
-  const df = new Map<string, number>();
-  sources.forEach((source, rank) => {
-    analysed(source.text, analyse).forEach(({ text, terms: ts }, position) => {
-      for (const t of ts) if (queryTerms.has(t)) df.set(t, (df.get(t) ?? 0) + 1);
-      candidates.push({ text, index: source.index, rank, position, terms: ts, score: 0 });
+  const analyses = sources.map((source) => analyseSource(source.text, analyse));
+  let n = 0;
+  for (const a of analyses) n += a.sentences.length;
+
+  // Which question terms each sentence holds (row-major, one byte per term), how many sentences hold
+  // each term, and where each term first occurs (row, then place within that sentence).
+  const holds = new Uint8Array(n * m);
+  const df = new Uint32Array(m);
+  const firstRow = new Int32Array(m).fill(-1);
+  const firstOrdinal = new Int32Array(m);
+  let base = 0;
+  for (const a of analyses) {
+    for (let t = 0; t < m; t++) {
+      const list = a.postings.get(query[t] as string);
+      if (list === undefined) continue;
+      df[t] = (df[t] as number) + list.length - 1;
+      if (firstRow[t] === -1) {
+        firstRow[t] = base + (list[1] as number);
+        firstOrdinal[t] = list[0] as number;
+      }
+      for (let i = 1; i < list.length; i++) holds[(base + (list[i] as number)) * m + t] = 1;
+    }
+    base += a.sentences.length;
+  }
+  // Terms in order of first occurrence (sources by rank, then sentence, then place in the sentence):
+  // IDFs are summed in that order, so every score is bit-for-bit the sum over a first-seen term map.
+  const order: number[] = [];
+  for (let t = 0; t < m; t++) if ((df[t] as number) > 0) order.push(t);
+  order.sort((a, b) => (firstRow[a] as number) - (firstRow[b] as number) || (firstOrdinal[a] as number) - (firstOrdinal[b] as number));
+
+  // IDF of each question term that occurs at all, computed once rather than per sentence.
+  const idf = order.map((t) => {
+    const d = df[t] as number;
+    return Math.log(1 + (n - d + 0.5) / (d + 0.5));
+  });
+  const ranked: Candidate[] = [];
+  let row = 0;
+  analyses.forEach((a, rank) => {
+    const index = (sources[rank] as GenerateSource).index;
+    a.sentences.forEach((sentence, position) => {
+      const at = row++ * m;
+      let s = 0;
+      for (let j = 0; j < order.length; j++) if (holds[at + (order[j] as number)] === 1) s += idf[j] as number;
+      if (s > 0) ranked.push({ sentence, index, rank, position, score: s / (1 + EXTRACTIVE_RANK_DECAY * rank) });
     });
   });
-
-  const n = candidates.length;
-  // IDF of each question term that occurs at all, computed once rather than per sentence.
-  const idf: [string, number][] = [...df].map(([t, d]) => [t, Math.log(1 + (n - d + 0.5) / (d + 0.5))]);
-  for (const c of candidates) {
-    let s = 0;
-    for (const [t, w] of idf) if (c.terms.has(t)) s += w;
-    c.score = s / (1 + EXTRACTIVE_RANK_DECAY * c.rank);
-  }
-
-  const ranked = candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
   if (ranked.length === 0) return fixed(NO_ANSWER_IN_SOURCES);
+  ranked.sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
 
   const floor = (ranked[0] as Candidate).score * EXTRACTIVE_RELATIVE_FLOOR;
   const chosen: Candidate[] = [];
@@ -123,16 +126,17 @@ export function extractAnswer(question: string, sources: readonly GenerateSource
   for (const c of ranked) {
     if (chosen.length >= maxSentences || c.score < floor) break;
     // Overlapping chunks repeat sentences: quote each once.
-    const key = c.text.replace(/\s+/g, ' ').toLowerCase();
+    const key = dedupeKey(c.sentence);
     if (seen.has(key)) continue;
-    if (chosen.length > 0 && chars + c.text.length > maxChars) continue;
+    const length = c.sentence.text.length;
+    if (chosen.length > 0 && chars + length > maxChars) continue;
     seen.add(key);
     chosen.push(c);
-    chars += c.text.length;
+    chars += length;
   }
 
   chosen.sort((a, b) => a.rank - b.rank || a.position - b.position);
-  const quoted = chosen.map((c) => ({ text: c.text, index: c.index }));
+  const quoted = chosen.map((c) => ({ text: c.sentence.text, index: c.index }));
   return {
     answer: quoted.map(formatQuote).join(' '),
     citedIndexes: [...new Set(quoted.map((q) => q.index))],
