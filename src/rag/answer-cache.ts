@@ -24,6 +24,7 @@ import { SemanticCache } from '../cache/semantic-cache.js';
 import { SqlStore } from '../cache/sql-store.js';
 import { TieredCache, type CacheTier } from '../cache/tiered-cache.js';
 import type { Config } from '../config/config.js';
+import { withoutStack } from '../errors/without-stack.js';
 import type { Citation, DegradedReason, QueryTimings, RetrievalMode } from './types.js';
 
 export type CacheMode = 'use' | 'bypass' | 'refresh';
@@ -46,7 +47,10 @@ export interface CachedLookup {
   cache: CacheOutcome;
 }
 
-/** Thrown inside the cached computation so a degraded answer is never stored (and stale may be served). */
+/**
+ * Thrown inside the cached computation so a degraded answer is never stored (and stale may be
+ * served). This and SemanticHit are control flow, never reported: built without a stack trace.
+ */
 class DegradedAnswer extends Error {
   constructor(readonly value: CachedAnswer) {
     super('degraded answer is not cached');
@@ -195,20 +199,6 @@ export class AnswerCache {
   async close(): Promise<void> {
     await this.cached.settled();
     await this.tiered.close();
-  }
-}
-
-/**
- * SemanticHit and DegradedAnswer are control flow, never reported: building them without a stack
- * trace saves the capture (a few µs, a visible share of a semantic hit).
- */
-function withoutStack<E extends Error>(make: () => E): E {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return make();
-  } finally {
-    Error.stackTraceLimit = limit;
   }
 }
 

@@ -8,14 +8,9 @@
  */
 import { RagdError, type RagdErrorOptions } from '../errors/ragd-error.js';
 import type { ErrorCode } from '../errors/registry.js';
+import { withoutStack } from '../errors/without-stack.js';
 
 /** A RagdError whose `stack` is just its first line (`RagdError: <message>`). */
 export function refusal(code: ErrorCode, message: string, options: RagdErrorOptions): RagdError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new RagdError(code, message, options);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return withoutStack(() => new RagdError(code, message, options));
 }
