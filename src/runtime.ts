@@ -160,7 +160,13 @@ export class Runtime {
   async start(): Promise<StartupReport> {
     this.tracing =
       this.options.tracing ??
-      (await createTracing({ enabled: this.config.observability.tracing, version: RAGD_VERSION, onDiagnostic: (m) => this.log.warn({ otel: m }, 'tracing') }));
+      (await createTracing({
+        enabled: this.config.observability.tracing,
+        version: RAGD_VERSION,
+        // Every span is given its parent (requestSpan, stage spans, CallOptions.parentSpan): no AsyncLocalStorage.
+        implicitContext: false,
+        onDiagnostic: (m) => this.log.warn({ otel: m }, 'tracing'),
+      }));
     await this.store.open();
     this.startup = await this.indexes.start();
     this.saveTimer = setInterval(() => {

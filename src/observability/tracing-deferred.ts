@@ -17,6 +17,9 @@ export function deferredTracing(current: () => Tracing): Tracing {
     get enabled() {
       return current().enabled;
     },
+    get implicitContext() {
+      return current().implicitContext;
+    },
     get tracer() {
       return current().tracer;
     },

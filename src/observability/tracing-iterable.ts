@@ -8,8 +8,9 @@
 import type { TraceSpan } from './tracing-types.js';
 
 /**
- * Iterates `source` with each `next()` (and the final `return()`) run inside `span`. With tracing
- * off, `span.run` is a plain call, so the only cost is one extra generator frame per step.
+ * Iterates `source` with each `next()` (and the final `return()`) run inside `span`. Only useful
+ * with implicit context: otherwise (and with tracing off) `span.run` is a plain call, so pass the
+ * span as the calls' `parentSpan` instead and skip the extra generator frame per step.
  *
  * @example
  * const span = tracing.startSpan(SPAN_NAMES.generate);

@@ -21,13 +21,14 @@ export interface ProviderTrace {
 }
 
 /**
- * Starts the client span (`chat llama3.2`, kind client, gen-AI attributes) as a child of the active
- * span and adds its `traceparent` to `headers` (mutated). The caller ends the span: after the body
- * is read for JSON calls, when the stream finishes for streamed ones; `fail(err)` first on errors.
+ * Starts the client span (`chat llama3.2`, kind client, gen-AI attributes) as a child of `parent`
+ * (the stage span the call belongs to; without one, the active span when implicit context is on)
+ * and adds its `traceparent` to `headers` (mutated). The caller ends the span: after the body is
+ * read for JSON calls, when the stream finishes for streamed ones; `fail(err)` first on errors.
  */
-export function startProviderSpan(trace: ProviderTrace | undefined, headers: Record<string, string>): TraceSpan {
+export function startProviderSpan(trace: ProviderTrace | undefined, headers: Record<string, string>, parent?: TraceSpan): TraceSpan {
   if (trace === undefined || !trace.tracing.enabled) return NOOP_SPAN;
-  const span = trace.tracing.startSpan(providerSpanName(trace.call), providerSpanAttributes(trace.call), { kind: 'client' });
+  const span = trace.tracing.startSpan(providerSpanName(trace.call), providerSpanAttributes(trace.call), { kind: 'client', parent });
   trace.tracing.injectTraceparent(headers, span);
   return span;
 }

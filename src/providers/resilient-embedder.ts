@@ -28,7 +28,7 @@ export class ResilientEmbedder implements Embedder {
   }
 
   embed(texts: string[], options: CallOptions): Promise<Float32Array[]> {
-    return this.pipeline.execute((signal) => this.inner.embed(texts, { signal, ...(options.deadline ? { deadline: options.deadline } : {}) }), {
+    return this.pipeline.execute((signal) => this.inner.embed(texts, { ...options, signal }), {
       signal: options.signal,
       deadline: options.deadline,
       idempotent: true,

@@ -30,7 +30,7 @@ export class ResilientGenerator implements Generator {
     const candidates = this.chain.map((g) => ({
       name: `${g.kind}:${g.model}`,
       pipeline: this.registry.get(`generation:${g.kind}`),
-      call: (signal: AbortSignal) => g.stream(request, { signal, ...(options.deadline ? { deadline: options.deadline } : {}) }),
+      call: (signal: AbortSignal) => g.stream(request, { ...options, signal }),
     }));
     const opened = await streamWithFallback(candidates, {
       signal: options.signal,

@@ -10,7 +10,7 @@ import { RagdError } from '../errors/ragd-error.js';
 import { NOOP_SPAN, NOOP_TRACING } from '../observability/tracing.js';
 import { ATTR, SPAN_NAMES } from '../observability/tracing-attributes.js';
 import { iterateInSpan } from '../observability/tracing-iterable.js';
-import type { Tracing } from '../observability/tracing-types.js';
+import type { TraceSpan, Tracing } from '../observability/tracing-types.js';
 import type { GenerateEvent, Generator } from '../providers/generator.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { CollectionKey, CollectionRecord, Metadata } from '../store/types.js';
@@ -28,6 +28,8 @@ export interface QueryRequest {
   deadline?: number;
   /** The question's embedding when the caller already has it (the semantic-cache lookup computed it). */
   queryVector?: Float32Array | undefined;
+  /** The request's server span (`requestSpan(request)`): the parent of the stage spans. */
+  parentSpan?: TraceSpan | undefined;
 }
 
 export interface QueryDone {
@@ -76,6 +78,7 @@ export class QueryService {
       filter: req.filter,
       signal: req.signal,
       ...(req.deadline ? { deadline: req.deadline } : {}),
+      parentSpan: req.parentSpan,
     });
     const reasons = [...retrieved.degraded];
     const citations: Citation[] = retrieved.hits.map((h, i) => ({
@@ -87,17 +90,22 @@ export class QueryService {
       score: h.score,
     }));
     const sources = citations.map((c) => ({ index: c.index, title: c.title, text: c.text }));
-    const call = { signal: req.signal, ...(req.deadline ? { deadline: req.deadline } : {}) };
 
     const tg = performance.now();
     let model = this.generator.model;
     let started = false;
-    // One span for the whole stage, fallback included. Each step of the generator runs inside it
-    // (iterateInSpan), so provider client spans nest under it rather than under the server span.
+    // One span for the whole stage, fallback included: the parent of the provider client spans
+    // (passed in the call options; with implicit context each generator step also runs inside it).
     const span = this.tracing.enabled
-      ? this.tracing.startSpan(SPAN_NAMES.generate, { [ATTR.collection]: req.key.name, [ATTR.generatorModel]: model, [ATTR.sources]: sources.length })
+      ? this.tracing.startSpan(
+          SPAN_NAMES.generate,
+          { [ATTR.collection]: req.key.name, [ATTR.generatorModel]: model, [ATTR.sources]: sources.length },
+          { parent: req.parentSpan },
+        )
       : NOOP_SPAN;
-    const inSpan = (events: AsyncIterable<GenerateEvent>): AsyncIterable<GenerateEvent> => (span === NOOP_SPAN ? events : iterateInSpan(span, events));
+    const call = { signal: req.signal, ...(req.deadline ? { deadline: req.deadline } : {}), ...(span === NOOP_SPAN ? {} : { parentSpan: span }) };
+    const inSpan = (events: AsyncIterable<GenerateEvent>): AsyncIterable<GenerateEvent> =>
+      span === NOOP_SPAN || !this.tracing.implicitContext ? events : iterateInSpan(span, events);
     try {
       try {
         for await (const ev of inSpan(this.generator.stream({ question: req.query, sources }, call))) {

@@ -7,7 +7,7 @@
 import { RagdError, isRagdError } from '../errors/ragd-error.js';
 import { NOOP_TRACING } from '../observability/tracing.js';
 import { ATTR, SPAN_NAMES } from '../observability/tracing-attributes.js';
-import type { Tracing } from '../observability/tracing-types.js';
+import type { TraceSpan, Tracing } from '../observability/tracing-types.js';
 import type { Embedder } from '../providers/embedder.js';
 import type { Pipeline } from '../resilience/pipeline.js';
 import type { DocumentStore } from '../store/document-store.js';
@@ -28,6 +28,8 @@ export interface RetrieveOptions {
   deadline?: number;
   /** Embeds the query (the caller wraps the embedder in its resilience pipeline and cache). */
   embedQuery?: (text: string) => Promise<Float32Array>;
+  /** The parent of the `rag.embed` and `rag.search` spans: the request's server span. */
+  parentSpan?: TraceSpan | undefined;
 }
 
 export interface RetrieveResult {
@@ -48,7 +50,7 @@ export class Retriever {
     private readonly rrfK: number,
     /** The `vector_search` resilience pipeline: breaker + fault injection around the ANN index. */
     private readonly vectorPipeline?: Pipeline,
-    /** Spans `rag.embed` and `rag.search` under the active span. Defaults to no tracing. */
+    /** Spans `rag.embed` and `rag.search` under `options.parentSpan`. Defaults to no tracing. */
     private readonly tracing: Tracing = NOOP_TRACING,
   ) {}
 
@@ -68,13 +70,15 @@ export class Retriever {
       } else {
         this.checkEmbedder(collection);
         const t0 = performance.now();
-        const embed = (): Promise<Float32Array | undefined> =>
+        const embed = (span?: TraceSpan): Promise<Float32Array | undefined> =>
           options.embedQuery
             ? options.embedQuery(query)
-            : this.embedder.embed([query], { signal: options.signal, ...(options.deadline ? { deadline: options.deadline } : {}) }).then((v) => v[0]);
+            : this.embedder
+                .embed([query], { signal: options.signal, ...(options.deadline ? { deadline: options.deadline } : {}), ...(span ? { parentSpan: span } : {}) })
+                .then((v) => v[0]);
         try {
           queryVector = tracing
-            ? await tracing.withSpan(SPAN_NAMES.embed, { [ATTR.collection]: collection.name }, embed)
+            ? await tracing.withSpan(SPAN_NAMES.embed, { [ATTR.collection]: collection.name }, embed, { parent: options.parentSpan })
             : await embed();
         } catch (err) {
           if (!isDegradable(err)) throw err;
@@ -98,7 +102,7 @@ export class Retriever {
           // The mode actually used: a failed vector index degrades hybrid to lexical inside the search.
           span.setAttributes({ [ATTR.hits]: res.hits.length, [ATTR.retrievalMode]: res.mode });
           return res;
-        })
+        }, { parent: options.parentSpan })
       : await search();
     const searchMs = performance.now() - t1;
     return { hits: found.hits, mode: found.mode, embedMs, searchMs, degraded, ...(queryVector ? { queryVector } : {}) };

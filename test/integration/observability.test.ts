@@ -186,7 +186,7 @@ describe('tracing on: a query through the real server', () => {
   let srv: TestServer;
 
   before(async () => {
-    tracing = await createTracing({ exporter, version: 'test', env: {} });
+    tracing = await createTracing({ exporter, version: 'test', env: {}, implicitContext: false });
     fake = await startFakeOpenAI();
     srv = await startTestServer(
       { RAGD_GENERATOR: 'openai', RAGD_OPENAI_BASE_URL: fake.url, RAGD_OPENAI_API_KEY: 'sk-test-tracing-0123456789' },

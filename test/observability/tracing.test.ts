@@ -1,17 +1,20 @@
 // Tracing: one simulated query yields the expected span tree (server span joined to the caller's
 // trace, stage spans under it, provider client spans with gen-AI attributes under the stages), the
 // upstream receives a traceparent from that trace, and with tracing off nothing is created or sent.
+// Both ways of finding a parent are covered: explicit (parents passed; no AsyncLocalStorage) and
+// implicit (the active span, carried by AsyncLocalStorage).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import * as semconv from '@opentelemetry/semantic-conventions';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
-import { createTracing, NOOP_SPAN, type Tracing } from '../../src/observability/tracing.js';
-import { registerTracingHooks } from '../../src/observability/tracing-hooks.js';
+import { createTracing, NOOP_SPAN, type TraceSpan, type Tracing } from '../../src/observability/tracing.js';
+import { registerTracingHooks, requestSpan } from '../../src/observability/tracing-hooks.js';
 import {
   ATTR,
   SPAN_NAMES,
@@ -20,7 +23,9 @@ import {
   usageAttributes,
   type ProviderCallInfo,
 } from '../../src/observability/tracing-attributes.js';
-import { serviceNameFrom, tracingEnabled } from '../../src/observability/tracing-env.js';
+import { serviceNameFrom, tracesExporterFrom, tracingEnabled } from '../../src/observability/tracing-env.js';
+import { DroppingSpanExporter, createSpanExporter } from '../../src/observability/tracing-exporter.js';
+import { pooledIdGenerator } from '../../src/observability/tracing-ids.js';
 import { iterateInSpan } from '../../src/observability/tracing-iterable.js';
 import { startProviderSpan } from '../../src/observability/tracing-provider.js';
 
@@ -44,10 +49,10 @@ async function startUpstream(): Promise<{ server: Server; url: string; seen: Inc
   return { server, url: `http://127.0.0.1:${port}`, seen };
 }
 
-/** What request.ts will do: a client span with the traceparent injected, usage recorded, ended after the body. */
-async function callProvider(tracing: Tracing, info: ProviderCallInfo): Promise<void> {
+/** What request.ts does: a client span with the traceparent injected, usage recorded, ended after the body. */
+async function callProvider(tracing: Tracing, info: ProviderCallInfo, parent?: TraceSpan): Promise<void> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  const span = startProviderSpan({ tracing, call: info }, headers);
+  const span = startProviderSpan({ tracing, call: info }, headers, parent);
   try {
     const res = await fetch(info.url, { method: 'POST', headers, body: '{}' });
     const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
@@ -61,38 +66,69 @@ async function callProvider(tracing: Tracing, info: ProviderCallInfo): Promise<v
 }
 
 /** A streaming generator: the provider call happens inside the generator body, between yields. */
-async function* fakeStream(tracing: Tracing, url: string): AsyncGenerator<string> {
+async function* fakeStream(tracing: Tracing, url: string, parent?: TraceSpan): AsyncGenerator<string> {
   yield 'The ';
-  await callProvider(tracing, { system: 'openai', operation: 'chat', model: 'gpt-4o-mini', url, maxTokens: 512, temperature: 0.1 });
+  await callProvider(tracing, { system: 'openai', operation: 'chat', model: 'gpt-4o-mini', url, maxTokens: 512, temperature: 0.1 }, parent);
   yield 'answer';
 }
 
-/** An app whose query route runs the stages the way the query pipeline will. */
+/**
+ * An app whose query route runs the stages the way the query pipeline does: with implicit context
+ * each span finds the active one; without it every span is given its parent.
+ */
 async function buildApp(tracing: Tracing, upstream: string): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, genReqId: (req) => String(req.headers['x-request-id'] ?? 'generated') });
   registerTracingHooks(app, tracing);
-  app.post('/api/v1/rag/query', async () => {
-    await tracing.withSpan(SPAN_NAMES.cacheLookup, { [ATTR.cacheResult]: 'miss' }, async () => undefined);
-    await tracing.withSpan(SPAN_NAMES.embed, {}, () =>
-      callProvider(tracing, { system: 'ollama', operation: 'embeddings', model: 'nomic-embed-text', url: `${upstream}/api/embed` }),
-    );
-    tracing.withSpan(SPAN_NAMES.search, { [ATTR.retrievalMode]: 'hybrid', [ATTR.topK]: 5 }, (span) => span.setAttributes({ [ATTR.hits]: 3 }));
-    // Generation streams, so its span outlives one callback: started by hand, each step run in it.
-    const generate = tracing.startSpan(SPAN_NAMES.generate);
-    let answer = '';
-    try {
-      for await (const text of iterateInSpan(generate, fakeStream(tracing, `${upstream}/v1/chat/completions`))) answer += text;
-    } finally {
-      generate.end();
-    }
-    return { answer, traceId: tracing.currentTraceId() };
-  });
+  app.post('/api/v1/rag/query', async (request) => (tracing.implicitContext ? implicitQuery(tracing, upstream) : explicitQuery(tracing, upstream, requestSpan(request))));
   app.get('/boom', async () => {
     throw Object.assign(new Error('exploded'), { code: 'RAGD_ERR_INTERNAL' });
   });
   app.get('/bad', async (_req, reply) => reply.code(404).send({ error: 'nope' }));
+  // What the query route records for its log line on a cache hit (request-context.ts's request.facts).
+  app.get('/cached', async (request) => {
+    Object.assign(request, { facts: { collection: 'handbook', cache: 'exact', degraded: ['embedding_unavailable'] } });
+    return { ok: true };
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app;
+}
+
+/** The stages, each span given its parent: the server span, or the stage span for provider calls. */
+async function explicitQuery(tracing: Tracing, upstream: string, server: TraceSpan): Promise<{ answer: string; traceId: string | undefined; active: string | undefined }> {
+  await tracing.withSpan(SPAN_NAMES.cacheLookup, { [ATTR.cacheResult]: 'miss' }, async () => undefined, { parent: server });
+  await tracing.withSpan(
+    SPAN_NAMES.embed,
+    {},
+    (span) => callProvider(tracing, { system: 'ollama', operation: 'embeddings', model: 'nomic-embed-text', url: `${upstream}/api/embed` }, span),
+    { parent: server },
+  );
+  tracing.withSpan(SPAN_NAMES.search, { [ATTR.retrievalMode]: 'hybrid', [ATTR.topK]: 5 }, (span) => span.setAttributes({ [ATTR.hits]: 3 }), { parent: server });
+  const generate = tracing.startSpan(SPAN_NAMES.generate, {}, { parent: server });
+  let answer = '';
+  try {
+    for await (const text of fakeStream(tracing, `${upstream}/v1/chat/completions`, generate)) answer += text;
+  } finally {
+    generate.end();
+  }
+  return { answer, traceId: server.traceId, active: tracing.currentTraceId() };
+}
+
+/** The stages as code that passes no parents sees them: each span nests under the active one. */
+async function implicitQuery(tracing: Tracing, upstream: string): Promise<{ answer: string; traceId: string | undefined }> {
+  await tracing.withSpan(SPAN_NAMES.cacheLookup, { [ATTR.cacheResult]: 'miss' }, async () => undefined);
+  await tracing.withSpan(SPAN_NAMES.embed, {}, () =>
+    callProvider(tracing, { system: 'ollama', operation: 'embeddings', model: 'nomic-embed-text', url: `${upstream}/api/embed` }),
+  );
+  tracing.withSpan(SPAN_NAMES.search, { [ATTR.retrievalMode]: 'hybrid', [ATTR.topK]: 5 }, (span) => span.setAttributes({ [ATTR.hits]: 3 }));
+  // Generation streams, so its span outlives one callback: started by hand, each step run in it.
+  const generate = tracing.startSpan(SPAN_NAMES.generate);
+  let answer = '';
+  try {
+    for await (const text of iterateInSpan(generate, fakeStream(tracing, `${upstream}/v1/chat/completions`))) answer += text;
+  } finally {
+    generate.end();
+  }
+  return { answer, traceId: tracing.currentTraceId() };
 }
 
 function byName(spans: ReadableSpan[], name: string): ReadableSpan {
@@ -105,7 +141,7 @@ function parentOf(span: ReadableSpan): string | undefined {
   return span.parentSpanContext?.spanId;
 }
 
-describe('tracing on', () => {
+for (const implicitContext of [false, true]) describe(`tracing on, ${implicitContext ? 'implicit context (AsyncLocalStorage)' : 'explicit parents'}`, () => {
   const exporter = new InMemorySpanExporter();
   let tracing: Tracing;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
@@ -113,7 +149,8 @@ describe('tracing on', () => {
   let base: string;
 
   before(async () => {
-    tracing = await createTracing({ exporter, serviceName: 'ragd-test', version: '9.9.9', env: {} });
+    tracing = await createTracing({ exporter, serviceName: 'ragd-test', version: '9.9.9', env: {}, implicitContext });
+    assert.equal(tracing.implicitContext, implicitContext);
     upstream = await startUpstream();
     app = await buildApp(tracing, upstream.url);
     const { port } = app.server.address() as AddressInfo;
@@ -134,7 +171,7 @@ describe('tracing on', () => {
       body: '{"query":"q"}',
     });
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { traceId: string };
+    const body = (await res.json()) as { traceId: string; active?: string };
     await tracing.flush();
     const spans = exporter.getFinishedSpans();
 
@@ -142,7 +179,8 @@ describe('tracing on', () => {
     assert.equal(server.kind, SpanKind.SERVER);
     assert.equal(server.spanContext().traceId, CALLER_TRACE_ID, 'server span joins the caller trace');
     assert.equal(parentOf(server), CALLER_SPAN_ID);
-    assert.equal(body.traceId, CALLER_TRACE_ID, 'currentTraceId inside the handler');
+    assert.equal(body.traceId, CALLER_TRACE_ID, implicitContext ? 'currentTraceId inside the handler' : 'requestSpan(request).traceId');
+    if (!implicitContext) assert.equal(body.active, undefined, 'nothing is made active');
     assert.deepEqual(
       { ...server.attributes },
       {
@@ -230,6 +268,26 @@ describe('tracing on', () => {
     assert.equal(unmatched.attributes[ATTR.httpRoute], undefined, 'no route attribute when nothing matched');
   });
 
+  test('the facts logged for a request (collection, cache outcome, degraded) are server span attributes', async () => {
+    exporter.reset();
+    assert.equal((await fetch(`${base}/cached`)).status, 200);
+    await tracing.flush();
+    const cached = byName(exporter.getFinishedSpans(), 'GET /cached');
+    assert.equal(cached.attributes[ATTR.collection], 'handbook');
+    assert.equal(cached.attributes[ATTR.cacheResult], 'exact');
+    assert.equal(cached.attributes[ATTR.degraded], true);
+  });
+
+  test('a request through app.inject (light-my-request) ends its server span too', async () => {
+    exporter.reset();
+    const res = await app.inject({ method: 'GET', url: '/bad?x=1' });
+    assert.equal(res.statusCode, 404);
+    await tracing.flush();
+    const bad = byName(exporter.getFinishedSpans(), 'GET /bad');
+    assert.equal(bad.attributes[ATTR.httpStatus], 404);
+    assert.equal(bad.attributes[ATTR.urlPath], '/bad', 'the query string is left out');
+  });
+
   test('withSpan ends the span and rethrows when fn throws or rejects', async () => {
     exporter.reset();
     assert.throws(() => tracing.withSpan('sync.fail', {}, () => {
@@ -244,7 +302,7 @@ describe('tracing on', () => {
     assert.equal(byName(spans, 'async.fail').attributes[ATTR.errorType], 'TypeError');
   });
 
-  test('iterateInSpan runs every step in the span and closes the source when the consumer stops early', async () => {
+  if (implicitContext) test('iterateInSpan runs every step in the span and closes the source when the consumer stops early', async () => {
     exporter.reset();
     let closed = false;
     async function* source(): AsyncGenerator<string | undefined> {
@@ -268,6 +326,29 @@ describe('tracing on', () => {
   test('injectTraceparent adds nothing outside any span', () => {
     assert.deepEqual(tracing.injectTraceparent({ a: 'b' }), { a: 'b' });
     assert.equal(tracing.currentTraceId(), undefined);
+  });
+
+  if (!implicitContext) test('explicit parents: nothing is made active, and a span given as parent or to inject is used', async () => {
+    exporter.reset();
+    const parent = tracing.startSpan('parent');
+    const seen = await tracing.withSpan('child', {}, async (child) => {
+      await Promise.resolve();
+      return {
+        active: tracing.currentTraceId(),
+        implicit: tracing.injectTraceparent<Record<string, string>>({}),
+        explicit: tracing.injectTraceparent<Record<string, string>>({}, child),
+        run: child.run(() => tracing.currentTraceId() ?? 'plain call'),
+        childId: child.spanId,
+      };
+    }, { parent });
+    parent.end();
+    assert.equal(seen.active, undefined);
+    assert.deepEqual(seen.implicit, {}, 'no active span to propagate');
+    assert.equal(seen.explicit.traceparent, `00-${parent.traceId}-${seen.childId}-01`);
+    assert.equal(seen.run, 'plain call', 'span.run is a plain call');
+    await tracing.flush();
+    assert.equal(parentOf(byName(exporter.getFinishedSpans(), 'child')), parent.spanId);
+    assert.equal(byName(exporter.getFinishedSpans(), 'parent').parentSpanContext, undefined);
   });
 });
 
@@ -320,6 +401,36 @@ describe('tracing switch and sampler from the environment', () => {
     assert.equal(tracingEnabled({ enabled: false }, { OTEL_TRACES_EXPORTER: 'otlp' }), false);
     assert.equal(tracingEnabled({ hasExporter: true }, {}), true);
     assert.equal(tracingEnabled({ enabled: true, hasExporter: true }, { OTEL_SDK_DISABLED: 'true' }), false);
+  });
+
+  test('OTEL_TRACES_EXPORTER picks the exporter: otlp by default, none drops what it is given', () => {
+    assert.equal(tracesExporterFrom({}), 'otlp');
+    assert.equal(tracesExporterFrom({ OTEL_TRACES_EXPORTER: 'otlp' }), 'otlp');
+    assert.equal(tracesExporterFrom({ OTEL_TRACES_EXPORTER: ' None ' }), 'none');
+    assert.equal(tracesExporterFrom({ OTEL_TRACES_EXPORTER: 'none,otlp' }), 'otlp');
+    assert.equal(tracesExporterFrom({ OTEL_TRACES_EXPORTER: 'zipkin' }), 'otlp', 'exporters ragd lacks fall back to the default');
+    const exporter = createSpanExporter('none');
+    assert.ok(exporter instanceof DroppingSpanExporter);
+    const results: ExportResult[] = [];
+    exporter.export([{} as ReadableSpan, {} as ReadableSpan], (r) => results.push(r));
+    assert.deepEqual(results, [{ code: ExportResultCode.SUCCESS }]);
+    assert.equal(exporter.dropped, 2);
+  });
+
+  test('OTEL_TRACES_EXPORTER=none with tracing switched on: spans are made, sampled and propagated, then dropped', async () => {
+    assert.equal(tracingEnabled({}, { OTEL_TRACES_EXPORTER: 'none' }), false, 'none alone leaves tracing off');
+    const diagnostics: string[] = [];
+    const tracing = await createTracing({ enabled: true, env: { OTEL_TRACES_EXPORTER: 'none' }, implicitContext: false, onDiagnostic: (m) => diagnostics.push(m) });
+    assert.equal(tracing.enabled, true);
+    const span = tracing.startSpan('kept', {}, { kind: 'server', carrier: { traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` } });
+    assert.equal(span.recording, true);
+    assert.equal(span.traceId, CALLER_TRACE_ID);
+    assert.match(String(tracing.injectTraceparent<Record<string, string>>({}, span).traceparent), new RegExp(`^00-${CALLER_TRACE_ID}-${span.spanId}-01$`));
+    span.end();
+    // The batch goes to the dropping exporter: no collector is contacted, so nothing can fail.
+    await tracing.flush();
+    await tracing.shutdown();
+    assert.deepEqual(diagnostics, []);
   });
 
   test('service name: explicit, then OTEL_SERVICE_NAME, then ragd', () => {
@@ -378,4 +489,40 @@ test('attribute keys match @opentelemetry/semantic-conventions; provider span na
   assert.ok(!Object.values(attrs).some((v) => typeof v === 'string' && v.includes('/v1/')), 'no path or query recorded');
   assert.equal(incubating.GEN_AI_OPERATION_NAME_VALUE_CHAT, 'chat');
   assert.equal(incubating.GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS, 'embeddings');
+});
+
+test('ids: cut from the random pool in order, refilled when used up, never all zeros', () => {
+  let fills = 0;
+  // First fill: 16 zero bytes (an invalid trace id, skipped), then bytes counting up; later fills: 0xab.
+  const ids = pooledIdGenerator((buf) => {
+    fills += 1;
+    for (let i = 0; i < buf.length; i++) buf[i] = fills === 1 ? (i < 16 ? 0 : i & 0xff) : 0xab;
+  });
+  assert.equal(ids.generateTraceId(), '101112131415161718191a1b1c1d1e1f', 'the all-zero id is skipped');
+  assert.equal(ids.generateSpanId(), '2021222324252627');
+  // 40 of the pool's 4096 bytes are used; 507 more span ids (8 bytes each) fit before a refill.
+  for (let i = 0; i < 507; i++) assert.match(ids.generateSpanId(), /^[0-9a-f]{16}$/);
+  assert.equal(fills, 1);
+  assert.equal(ids.generateSpanId(), 'abababababababab');
+  assert.equal(fills, 2);
+});
+
+test('span times: start from the wall clock, duration from the monotonic clock, as the SDK reports them', async () => {
+  const exporter = new InMemorySpanExporter();
+  let monotonic = 1000;
+  const tracing = await createTracing({ exporter, env: {}, implicitContext: false, clock: { epochMs: () => 1_700_000_000_123, monotonicMs: () => monotonic } });
+  const span = tracing.startSpan('timed');
+  monotonic += 2.5;
+  span.end();
+  monotonic += 100;
+  span.end();
+  await tracing.flush();
+  const [timed] = exporter.getFinishedSpans();
+  assert.ok(timed);
+  assert.deepEqual(timed.startTime, [1_700_000_000, 123_000_000]);
+  assert.deepEqual(timed.duration, [0, 2_500_000], 'the second end() changes nothing');
+  assert.deepEqual(timed.endTime, [1_700_000_000, 125_500_000]);
+  assert.equal(timed.ended, true);
+  assert.equal(exporter.getFinishedSpans().length, 1, 'exported once');
+  await tracing.shutdown();
 });

@@ -32,6 +32,13 @@ export interface HttpCall extends CallOptions {
   now?: () => number;
   /** Traces the call as a gen-AI client span (see observability/tracing-provider.ts). Default: untraced. */
   trace?: ProviderTrace | undefined;
+  /**
+   * The span the call belongs to (a stage span such as `rag.embed` or `rag.generate`): the client
+   * span's parent. Providers spread their CallOptions into the HttpCall, so a `parentSpan` there
+   * arrives here. Without one the client span nests under the active span (implicit context) or
+   * starts a trace of its own.
+   */
+  parentSpan?: TraceSpan | undefined;
 }
 
 /** A streamed 2xx response body. Iterate `chunks()` once; it releases everything when done. */
@@ -68,7 +75,7 @@ export interface UpstreamStream {
 export async function requestJson(call: HttpCall): Promise<unknown> {
   const scope = new CallScope(call.provider, call, call.now);
   const headers = requestHeaders(call, 'application/json');
-  const span = startProviderSpan(call.trace, headers);
+  const span = startProviderSpan(call.trace, headers, call.parentSpan);
   try {
     const res = await send(call, scope, headers, span);
     let text: string;
@@ -102,7 +109,7 @@ export async function requestJson(call: HttpCall): Promise<unknown> {
 export async function openStream(call: HttpCall, accept: string): Promise<UpstreamStream> {
   const scope = new CallScope(call.provider, call, call.now);
   const headers = requestHeaders(call, accept);
-  const span = startProviderSpan(call.trace, headers);
+  const span = startProviderSpan(call.trace, headers, call.parentSpan);
   let res: Dispatcher.ResponseData;
   try {
     res = await send(call, scope, headers, span);

@@ -12,6 +12,7 @@ import type { AnswerRequest, CacheMode, CachedAnswer, CacheOutcome } from '../..
 import type { QueryEvent, QueryRequest } from '../../rag/query-service.js';
 import { isDegradable } from '../../rag/retriever.js';
 import { SPAN_NAMES } from '../../observability/tracing-attributes.js';
+import { requestSpan } from '../../observability/tracing-hooks.js';
 import type { RetrievalMode } from '../../rag/types.js';
 import type { Metadata } from '../../store/types.js';
 import type { Runtime } from '../../runtime.js';
@@ -82,7 +83,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 type Question = Omit<QueryRequest, 'signal' | 'deadline' | 'queryVector'>;
 
 function queryRequest(request: FastifyRequest, q: Question, queryVector: Float32Array | undefined): QueryRequest {
-  return { ...q, signal: request.abortSignal, deadline: request.deadline, queryVector };
+  return { ...q, signal: request.abortSignal, deadline: request.deadline, queryVector, parentSpan: requestSpan(request) };
 }
 
 /** The JSON body of an answer. */
@@ -144,10 +145,19 @@ function answerRequest(rt: Runtime, models: AnswerModels, request: FastifyReques
       // The question is embedded here (for the semantic cache) and the vector reused by retrieval, so
       // this is where the embedding span — and a remote embedder's client span under it — belongs.
       (embedding ??= rt.tracing
-        .withSpan(SPAN_NAMES.cacheLookup, { 'ragd.cache.kind': 'embedding' }, () =>
-          rt.answers.embeddings.embedMany([req.query], models.embedderModel, (texts) =>
-            rt.tracing.withSpan(SPAN_NAMES.embed, {}, () => rt.embedder.embed(texts, { signal: request.abortSignal, deadline: request.deadline })),
-          ),
+        .withSpan(
+          SPAN_NAMES.cacheLookup,
+          { 'ragd.cache.kind': 'embedding' },
+          (lookup) =>
+            rt.answers.embeddings.embedMany([req.query], models.embedderModel, (texts) =>
+              rt.tracing.withSpan(
+                SPAN_NAMES.embed,
+                {},
+                (span) => rt.embedder.embed(texts, { signal: request.abortSignal, deadline: request.deadline, parentSpan: span }),
+                { parent: lookup },
+              ),
+            ),
+          { parent: requestSpan(request) },
         )
         .then((v) => v[0])
         .catch((err: unknown) => {

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RetrievalMode } from '../../rag/types.js';
 import type { Metadata } from '../../store/types.js';
+import { requestSpan } from '../../observability/tracing-hooks.js';
 import type { Runtime } from '../../runtime.js';
 import { searchBody } from '../schemas.js';
 import { DEFAULT_COLLECTION, requireText } from './common.js';
@@ -27,6 +28,7 @@ export function registerSearchRoute(app: FastifyInstance, rt: Runtime): void {
       filter: b.filter,
       signal: request.abortSignal,
       deadline: request.deadline,
+      parentSpan: requestSpan(request),
     });
     if (res.degraded.length) {
       request.facts.degraded = res.degraded;
