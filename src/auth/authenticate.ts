@@ -16,10 +16,16 @@ import { SERVICE_TOKEN_HEADER, type ServiceTokenVerifier } from './service-token
 import { TENANT_HEADER } from './tenant.js';
 
 export const API_KEY_HEADER = 'x-api-key';
+const BEARER_PREFIX = 'Bearer ';
 
 /** Anything that verifies a token into a principal (ApiKeyVerifier, JwtVerifier or a test double). */
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+  /**
+   * Optional synchronous fast path: the principal when `token` verified before and still holds,
+   * else `undefined` (never an error: `verify` then decides). ApiKeyVerifier implements it.
+   */
+  verifyCached?(token: string): Principal | undefined;
 }
 
 export interface AuthenticatorOptions {
@@ -84,6 +90,30 @@ export class Authenticator {
   constructor(options: AuthenticatorOptions) {
     this.options = options;
     this.enabled = options.enabled;
+  }
+
+  /**
+   * The request's principal when it can be known at once, without I/O and without a promise:
+   * authentication off, a service token that matches, or an API key whose verdict is cached (see
+   * ApiKeyVerifier.verifyCached). `undefined` in every other case, errors included: then call
+   * {@link authenticate}, which gives the same principal or the precise error. Never throws.
+   * Credentials are looked at in the same order as `authenticate` does.
+   */
+  cached(headers: IncomingHttpHeaders): Principal | undefined {
+    if (!this.enabled) return ANONYMOUS_PRINCIPAL;
+    const service = header(headers, SERVICE_TOKEN_HEADER);
+    if (service !== undefined) {
+      const verifier = this.options.serviceToken;
+      return verifier?.matches(service) ? verifier.principalFor(header(headers, TENANT_HEADER)) : undefined;
+    }
+    const authorization = header(headers, 'authorization');
+    if (authorization !== undefined) {
+      // Only the canonical `Bearer <token>`; other spellings the full parse accepts take the slow path.
+      if (!authorization.startsWith(BEARER_PREFIX)) return undefined;
+      return this.options.apiKeys?.verifyCached?.(authorization.slice(BEARER_PREFIX.length));
+    }
+    const apiKey = header(headers, API_KEY_HEADER);
+    return apiKey === undefined ? undefined : this.options.apiKeys?.verifyCached?.(apiKey.trim());
   }
 
   /** True when the request carries any credential header (decides `WWW-Authenticate`'s error). */

@@ -1,15 +1,17 @@
 /**
  * ragd's metrics: one prom-client Registry per call (never the global one, so tests and embedders
- * can hold several), with typed handles for every metric ragd records. Label values pass through a
- * guard before they reach prom-client: enumerated labels keep only their closed set, free labels
- * (route templates, provider, breaker and SLO names) must be short safe tokens and are capped per
- * label; anything else becomes `other` and is counted in `ragd_metric_label_overflow_total`. So a
- * raw URL, a user's question or a document id can never mint series, and recording never throws.
+ * can hold several), with typed handles for every metric ragd records. Label values pass through
+ * the label guard (label-guard.ts) before they reach a metric, so a raw URL, a user's question or
+ * a document id can never mint series, and recording never throws. Counters and histograms resolve
+ * each label set to its series once (prom-series.ts), so an update on the request path costs a
+ * Map lookup per label and a few additions.
  *
  * The Prometheus rules and Grafana dashboards in deploy/ use these names (see metric-names.ts).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerEventLoopDelay } from './event-loop.js';
+import { labelGuard, SAFE_TOKEN, type GuardContext, type LabelSpec, type LabelValue } from './label-guard.js';
+import { SeriesCounter, SeriesHistogram } from './prom-series.js';
 import {
   BREAKER_STATES,
   BREAKER_STATE_VALUE,
@@ -67,13 +69,10 @@ export const SIMILARITY_BUCKETS = [0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0
  */
 export const MAX_LABEL_VALUES = 64;
 
-/** A free label value must look like an identifier or route template: no spaces, no free text. */
-const SAFE_TOKEN = /^[A-Za-z0-9_.:/{}*-]{1,128}$/;
 const HTTP_STATUS = /^[1-5][0-9][0-9]$/;
 const BOOLEAN_VALUES = ['true', 'false'] as const;
 
-/** A raw label value; numbers and booleans are rendered with String(). */
-export type LabelValue = string | number | boolean;
+export type { LabelValue };
 
 /** A counter whose label values are guarded. Negative or non-finite increments are ignored. */
 export interface LabelledCounter<L> {
@@ -207,81 +206,29 @@ export interface Metrics {
   ready: PlainGauge;
 }
 
-/** How one label's values are kept bounded. */
-type LabelRule = readonly string[] | RegExp | 'free';
-type Spec<L> = { [K in keyof L]-?: LabelRule };
-type Clean = Record<string, string>;
+type Spec<L> = LabelSpec<L>;
 
-interface Context {
+interface Context extends GuardContext {
   registry: Registry;
   prefix: string;
-  maxValues: number;
-  overflow: Counter<'metric' | 'label'>;
-}
-
-/**
- * Label sets remembered per metric once validated, so a hot path (one HTTP request, one cache hit)
- * pays a Map lookup instead of the checks. Only fully valid sets are remembered, and those are bounded
- * by the closed sets and MAX_LABEL_VALUES; this cap bounds the product of them too.
- */
-const MAX_MEMO_ENTRIES = 4096;
-/** Separates label values in memo keys; cannot occur in an accepted value. */
-const KEY_SEPARATOR = '\u0000';
-
-function sanitizer<L>(ctx: Context, metric: string, spec: Spec<L>): (labels: L) => Clean {
-  const rules = Object.entries(spec) as [string, LabelRule][];
-  const names = rules.map(([name]) => name);
-  const memo = new Map<string, Clean>();
-  const seen = new Map<string, Set<string>>(rules.map(([name]) => [name, new Set<string>()]));
-  const accept = (name: string, rule: LabelRule, value: string): boolean => {
-    if (Array.isArray(rule)) return rule.includes(value);
-    if (rule instanceof RegExp) return rule.test(value);
-    if (!SAFE_TOKEN.test(value)) return false;
-    const values = seen.get(name) as Set<string>;
-    if (values.has(value)) return true;
-    if (values.size >= ctx.maxValues) return false;
-    values.add(value);
-    return true;
-  };
-  return (labels) => {
-    const given = labels as Record<string, LabelValue | undefined>;
-    let key = '';
-    for (const name of names) key += `${given[name] ?? ''}${KEY_SEPARATOR}`;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    const out: Clean = {};
-    let valid = true;
-    for (const [name, rule] of rules) {
-      const raw = given[name];
-      const value = raw === undefined ? '' : String(raw);
-      if (accept(name, rule, value)) out[name] = value;
-      else {
-        valid = false;
-        out[name] = OTHER_LABEL_VALUE;
-        ctx.overflow.inc({ metric, label: name });
-      }
-    }
-    if (valid && memo.size < MAX_MEMO_ENTRIES) memo.set(key, out);
-    return out;
-  };
 }
 
 const finite = (v: number): boolean => Number.isFinite(v);
 const increment = (v: number): boolean => Number.isFinite(v) && v >= 0;
 
 function counter<L>(ctx: Context, name: string, help: string, spec: Spec<L>): LabelledCounter<L> {
-  const c = new Counter({ name: ctx.prefix + name, help, labelNames: Object.keys(spec), registers: [ctx.registry] });
-  const clean = sanitizer(ctx, name, spec);
+  const c = new SeriesCounter({ name: ctx.prefix + name, help, labelNames: Object.keys(spec), registers: [ctx.registry] });
+  const series = labelGuard(ctx, name, spec, (labels) => c.series(labels));
   return {
     inc(labels, value = 1) {
-      if (increment(value)) c.inc(clean(labels), value);
+      if (increment(value)) series(labels).inc(value);
     },
   };
 }
 
 function gauge<L>(ctx: Context, name: string, help: string, spec: Spec<L>): LabelledGauge<L> {
   const g = new Gauge({ name: ctx.prefix + name, help, labelNames: Object.keys(spec), registers: [ctx.registry] });
-  const clean = sanitizer(ctx, name, spec);
+  const clean = labelGuard(ctx, name, spec, (labels) => labels);
   return {
     set(labels, value) {
       if (finite(value)) g.set(clean(labels), value);
@@ -296,38 +243,47 @@ function gauge<L>(ctx: Context, name: string, help: string, spec: Spec<L>): Labe
 }
 
 function histogram<L>(ctx: Context, name: string, help: string, buckets: number[], spec: Spec<L>): LabelledHistogram<L> {
-  const h = new Histogram({
-    name: ctx.prefix + name,
-    help,
-    buckets,
-    labelNames: Object.keys(spec),
-    registers: [ctx.registry],
-  });
-  const clean = sanitizer(ctx, name, spec);
+  const h = new SeriesHistogram({ name: ctx.prefix + name, help, buckets, labelNames: Object.keys(spec), registers: [ctx.registry] });
+  const series = labelGuard(ctx, name, spec, (labels) => h.series(labels));
   return {
     observe(labels, value) {
-      if (finite(value)) h.observe(clean(labels), value);
+      if (finite(value)) series(labels).observe(value);
     },
-    startTimer: (labels) => h.startTimer(clean(labels)),
+    startTimer(labels) {
+      const target = series(labels);
+      const start = performance.now();
+      return () => {
+        const seconds = (performance.now() - start) / 1000;
+        target.observe(seconds);
+        return seconds;
+      };
+    },
   };
 }
 
 function plainCounter(ctx: Context, name: string, help: string): PlainCounter {
-  const c = new Counter({ name: ctx.prefix + name, help, registers: [ctx.registry] });
+  const series = new SeriesCounter({ name: ctx.prefix + name, help, labelNames: [], registers: [ctx.registry] }).series({});
   return {
     inc(value = 1) {
-      if (increment(value)) c.inc(value);
+      if (increment(value)) series.inc(value);
     },
   };
 }
 
 function plainHistogram(ctx: Context, name: string, help: string, buckets: number[]): PlainHistogram {
-  const h = new Histogram({ name: ctx.prefix + name, help, buckets, registers: [ctx.registry] });
+  const series = new SeriesHistogram({ name: ctx.prefix + name, help, buckets, labelNames: [], registers: [ctx.registry] }).series({});
   return {
     observe(value) {
-      if (finite(value)) h.observe(value);
+      if (finite(value)) series.observe(value);
     },
-    startTimer: () => h.startTimer(),
+    startTimer() {
+      const start = performance.now();
+      return () => {
+        const seconds = (performance.now() - start) / 1000;
+        series.observe(seconds);
+        return seconds;
+      };
+    },
   };
 }
 

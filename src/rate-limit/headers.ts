@@ -25,3 +25,31 @@ export function rateLimitHeaders(policy: string, result: RateLimitResult): Recor
   if (!result.allowed) headers['retry-after'] = String(result.retryAfterSeconds);
   return headers;
 }
+
+/**
+ * The same two headers for one policy name, built for the request path: the policy name is quoted
+ * once, and the `RateLimit-Policy` value (constant per rule) is kept from the last request, so an
+ * admitted request costs one short template string and two `reply.header` calls.
+ */
+export class RateLimitHeaderWriter {
+  private readonly name: string;
+  private policyLimit = -1;
+  private policyWindow = -1;
+  private policyValue = '';
+
+  constructor(policy: string) {
+    this.name = sfString(policy);
+  }
+
+  /** Sets `RateLimit-Policy`, `RateLimit` and, when refused, `Retry-After` on `reply` (a Fastify reply fits). */
+  write(result: RateLimitResult, reply: { header(name: string, value: string): unknown }): void {
+    if (result.limit !== this.policyLimit || result.windowSeconds !== this.policyWindow) {
+      this.policyLimit = result.limit;
+      this.policyWindow = result.windowSeconds;
+      this.policyValue = `${this.name};q=${result.limit};w=${result.windowSeconds}`;
+    }
+    reply.header('ratelimit-policy', this.policyValue);
+    reply.header('ratelimit', `${this.name};r=${result.remaining};t=${result.allowed ? result.resetSeconds : result.retryAfterSeconds}`);
+    if (!result.allowed) reply.header('retry-after', String(result.retryAfterSeconds));
+  }
+}

@@ -6,9 +6,9 @@
  * fallback decision is counted (`onFallback`, for `rate_limit_fallback_total`), and the primary is
  * probed again after `retryPrimaryAfterMs` so the limiter recovers on its own (`onRecover`).
  */
-import { intervalFor, MICROS_PER_SECOND, type GcraDecision } from './gcra.js';
+import { intervalFor, MICROS_PER_SECOND, type GcraDecision, type GcraParams } from './gcra.js';
 import { MemoryRateLimitStore } from './memory-store.js';
-import type { RateLimitStore } from './store.js';
+import { isPromiseLike, type RateLimitStore } from './store.js';
 
 /** How long to stay on the fallback before probing the primary again: 1 s, so at most one slow probe per second. */
 export const DEFAULT_RETRY_PRIMARY_AFTER_MS = 1_000;
@@ -81,44 +81,72 @@ export class RateLimiter {
   }
 
   /**
-   * One decision for `key`.
+   * One decision for `key`, as a promise (for callers that await anyway, e.g. the token budget).
    * @example
    * const r = await limiter.check(`query:key:${id}`, { ratePerMinute: 100 });
    * if (!r.allowed) throw new RagdError('RAGD_ERR_RATE_LIMITED', undefined, { retryAfterSeconds: r.retryAfterSeconds });
    */
   async check(key: string, options: CheckOptions): Promise<RateLimitResult> {
-    const burst = Math.max(1, Math.floor(options.burst ?? options.ratePerMinute));
-    const intervalUs = intervalFor(options.ratePerMinute);
-    const params = { intervalUs, burst, cost: options.cost ?? 1, force: options.force ?? false };
-    let decision: GcraDecision;
-    let fallback = false;
-    if (this.fallback && this.outageUntil !== undefined && this.now() < this.outageUntil) {
-      decision = await this.fallback.consume(key, params);
-      fallback = true;
-    } else {
-      try {
-        decision = await this.store.consume(key, params);
-        if (this.outageUntil !== undefined) {
-          this.outageUntil = undefined;
-          this.hooks.onRecover?.();
-        }
-      } catch (err) {
-        if (!this.fallback) throw err;
-        if (this.outageUntil === undefined) this.hooks.onOutage?.(err);
-        this.outageUntil = this.now() + this.retryAfterMs;
-        decision = await this.fallback.consume(key, params);
-        fallback = true;
-      }
-    }
-    if (fallback) this.hooks.onFallback?.();
-    return {
-      allowed: decision.allowed,
-      limit: burst,
-      remaining: decision.remaining,
-      resetSeconds: Math.ceil(decision.resetUs / MICROS_PER_SECOND),
-      retryAfterSeconds: decision.allowed ? 0 : Math.max(1, Math.ceil(decision.retryAfterUs / MICROS_PER_SECOND)),
-      windowSeconds: Math.max(1, Math.round((burst * intervalUs) / MICROS_PER_SECOND)),
-      fallback,
-    };
+    return this.decide(key, options);
   }
+
+  /**
+   * One decision for `key`: the result itself when the deciding store is synchronous (the memory
+   * store, alone or as the fallback during an outage), a promise when it is remote. The request
+   * path uses this so a memory-backed limit costs no promise; test the answer with `isPromiseLike`.
+   */
+  decide(key: string, options: CheckOptions): RateLimitResult | Promise<RateLimitResult> {
+    const burst = Math.max(1, Math.floor(options.burst ?? options.ratePerMinute));
+    const params: GcraParams = { intervalUs: intervalFor(options.ratePerMinute), burst, cost: options.cost ?? 1, force: options.force ?? false };
+    if (this.fallback && this.outageUntil !== undefined && this.now() < this.outageUntil) return this.fromFallback(key, params);
+    let answer: GcraDecision | Promise<GcraDecision>;
+    try {
+      answer = this.store.consume(key, params);
+    } catch (err) {
+      return this.primaryFailed(err, key, params);
+    }
+    if (isPromiseLike(answer)) {
+      return answer.then(
+        (decision) => this.fromPrimary(decision, params),
+        (err: unknown) => this.primaryFailed(err, key, params),
+      );
+    }
+    return this.fromPrimary(answer, params);
+  }
+
+  private fromPrimary(decision: GcraDecision, params: GcraParams): RateLimitResult {
+    if (this.outageUntil !== undefined) {
+      this.outageUntil = undefined;
+      this.hooks.onRecover?.();
+    }
+    return toResult(decision, params, false);
+  }
+
+  private primaryFailed(err: unknown, key: string, params: GcraParams): RateLimitResult | Promise<RateLimitResult> {
+    if (!this.fallback) throw err;
+    if (this.outageUntil === undefined) this.hooks.onOutage?.(err);
+    this.outageUntil = this.now() + this.retryAfterMs;
+    return this.fromFallback(key, params);
+  }
+
+  private fromFallback(key: string, params: GcraParams): RateLimitResult | Promise<RateLimitResult> {
+    const answer = (this.fallback as RateLimitStore).consume(key, params);
+    const settle = (decision: GcraDecision): RateLimitResult => {
+      this.hooks.onFallback?.();
+      return toResult(decision, params, true);
+    };
+    return isPromiseLike(answer) ? answer.then(settle) : settle(answer);
+  }
+}
+
+function toResult(decision: GcraDecision, params: GcraParams, fallback: boolean): RateLimitResult {
+  return {
+    allowed: decision.allowed,
+    limit: params.burst,
+    remaining: decision.remaining,
+    resetSeconds: Math.ceil(decision.resetUs / MICROS_PER_SECOND),
+    retryAfterSeconds: decision.allowed ? 0 : Math.max(1, Math.ceil(decision.retryAfterUs / MICROS_PER_SECOND)),
+    windowSeconds: Math.max(1, Math.round((params.burst * params.intervalUs) / MICROS_PER_SECOND)),
+    fallback,
+  };
 }

@@ -1,6 +1,9 @@
-import { test, describe } from 'node:test';
+import { test, describe, mock } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { inspect } from 'node:util';
 import { ApiKeyVerifier } from '../../src/auth/api-key-verifier.js';
+import { API_KEY_PREFIX, KEY_ID_LENGTH } from '../../src/auth/api-keys.js';
 import { isRagdError } from '../../src/errors/ragd-error.js';
 import { FlakyKeyStore } from './fake-key-store.js';
 
@@ -127,5 +130,78 @@ describe('ApiKeyVerifier', () => {
     assert.equal(store.reads, before);
     await verifier.verify(keys[0]!); // evicted: read again
     assert.equal(store.reads, before + 1);
+  });
+});
+
+describe('ApiKeyVerifier cached verdicts (verifyCached)', () => {
+  test('a key is verified once: later checks are synchronous, read no store and compute no HMAC', async () => {
+    const { store, verifier } = await setup();
+    const { key, record } = await store.create({ name: 'n', tenant: 'acme', scopes: ['query'], rateLimitPerMinute: 7 });
+    assert.equal(verifier.verifyCached(key), undefined, 'nothing cached before the first verify');
+    const first = await verifier.verify(key);
+    const reads = store.reads;
+    const hmac = mock.method(crypto, 'createHmac');
+    try {
+      for (let i = 0; i < 5; i++) {
+        const p = verifier.verifyCached(key);
+        assert.deepEqual(p, { kind: 'api_key', id: record.id, name: 'n', tenant: 'acme', scopes: ['query'], rateLimitPerMinute: 7 });
+        assert.equal(p, first, 'the same principal object every time');
+      }
+      assert.equal(hmac.mock.callCount(), 0);
+    } finally {
+      hmac.mock.restore();
+    }
+    assert.equal(store.reads, reads);
+  });
+
+  test('only the exact key that verified: another secret for the same id, or a malformed key, is not answered', async () => {
+    const { store, verifier } = await setup();
+    const { key } = await store.create({ name: 'n', tenant: 'acme', scopes: ['query'] });
+    await verifier.verify(key);
+    const wrong = key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+    for (const k of [wrong, `${key} `, key.toLowerCase(), '', 'ragd_short']) assert.equal(verifier.verifyCached(k), undefined, k);
+    await assert.rejects(verifier.verify(wrong), code('RAGD_ERR_UNAUTHORIZED'));
+  });
+
+  test('revocation by this process and invalidation drop the verdict at once', async () => {
+    const { store, verifier } = await setup();
+    const a = await store.create({ name: 'a', tenant: 'acme', scopes: ['query'] });
+    const b = await store.create({ name: 'b', tenant: 'acme', scopes: ['query'] });
+    await verifier.verify(a.key);
+    await verifier.verify(b.key);
+    await verifier.revoke(a.record.id);
+    assert.equal(verifier.verifyCached(a.key), undefined);
+    await assert.rejects(verifier.verify(a.key), (err: unknown) => isRagdError(err) && /revoked/.test(err.message));
+    verifier.invalidate(b.record.id);
+    assert.equal(verifier.verifyCached(b.key), undefined);
+    assert.equal((await verifier.verify(b.key)).id, b.record.id, 'verifies again from the store');
+    assert.ok(verifier.verifyCached(b.key));
+  });
+
+  test('expiry and the row TTL hold for cached verdicts too', async () => {
+    const { store, verifier, clock } = await setup({ ttl: 60_000 });
+    const short = await store.create({ name: 's', tenant: 'acme', scopes: ['query'], expiresAt: clock.now() + 1_000 });
+    const long = await store.create({ name: 'l', tenant: 'acme', scopes: ['query'] });
+    await verifier.verify(short.key);
+    await verifier.verify(long.key);
+    clock.advance(999);
+    assert.ok(verifier.verifyCached(short.key));
+    clock.advance(1);
+    assert.equal(verifier.verifyCached(short.key), undefined, 'expired');
+    clock.advance(59_000);
+    assert.equal(verifier.verifyCached(long.key), undefined, 'row older than the TTL: re-read first');
+    const reads = store.reads;
+    await verifier.verify(long.key);
+    assert.equal(store.reads, reads + 1);
+    assert.ok(verifier.verifyCached(long.key));
+  });
+
+  test('the cache holds a digest of the key, never the key or its secret', async () => {
+    const { store, verifier } = await setup();
+    const { key } = await store.create({ name: 'n', tenant: 'acme', scopes: ['query'] });
+    await verifier.verify(key);
+    assert.ok(verifier.verifyCached(key));
+    const dump = inspect(verifier, { depth: 20, showHidden: true, maxStringLength: Infinity, maxArrayLength: Infinity });
+    assert.ok(!dump.includes(key.slice(API_KEY_PREFIX.length + KEY_ID_LENGTH)), 'secret part found in the verifier');
   });
 });

@@ -196,8 +196,9 @@ function selectors(expr: string): Selector[] {
 // The registry as the deploy/ artifacts may see it: metric names, their label names and buckets.
 const registryMetrics = new Map<string, { type: string; labels: Set<string>; buckets: number[] }>();
 for (const metric of metrics.registry.getMetricsAsArray()) {
-  const m = metric as unknown as { name: string; labelNames?: string[]; upperBounds?: number[]; constructor: { name: string } };
-  registryMetrics.set(m.name, { type: m.constructor.name, labels: new Set(m.labelNames ?? []), buckets: m.upperBounds ?? [] });
+  // `type` is prom-client's metric type ('counter', 'histogram', ...), also for ragd's subclasses (prom-series.ts).
+  const m = metric as unknown as { name: string; type: string; labelNames?: string[]; upperBounds?: number[] };
+  registryMetrics.set(m.name, { type: m.type, labels: new Set(m.labelNames ?? []), buckets: m.upperBounds ?? [] });
 }
 const SUFFIXES = ['_bucket', '_sum', '_count'];
 /** Resolves a series name to its registry metric (histogram series map to the histogram). */
@@ -205,7 +206,7 @@ function metricOf(series: string): { name: string; suffix: string } | undefined 
   if (registryMetrics.has(series)) return { name: series, suffix: '' };
   for (const s of SUFFIXES) {
     const base = series.slice(0, -s.length);
-    if (series.endsWith(s) && registryMetrics.get(base)?.type === 'Histogram') return { name: base, suffix: s };
+    if (series.endsWith(s) && registryMetrics.get(base)?.type === 'histogram') return { name: base, suffix: s };
   }
   return undefined;
 }

@@ -231,3 +231,45 @@ describe('alerts and export', () => {
     }
   });
 });
+
+describe('BucketRing current-bucket cache', () => {
+  /** The ring's rules without the cache: every add recomputes its bucket and slot. */
+  class ReferenceRing {
+    private readonly slotsHeld = new Map<number, { bucket: number; good: number; total: number }>();
+    constructor(
+      private readonly widthMs: number,
+      private readonly slots: number,
+    ) {}
+    add(nowMs: number, good: number, count: number): void {
+      const bucket = Math.floor(nowMs / this.widthMs);
+      const slot = bucket % this.slots;
+      let held = this.slotsHeld.get(slot);
+      if (held?.bucket !== bucket) this.slotsHeld.set(slot, (held = { bucket, good: 0, total: 0 }));
+      held.good += good;
+      held.total += count;
+    }
+    sum(nowMs: number, windowMs: number): { good: number; total: number } {
+      const current = Math.floor(nowMs / this.widthMs);
+      let good = 0;
+      let total = 0;
+      for (let i = 0; i < Math.min(this.slots, Math.ceil(windowMs / this.widthMs)) && current - i >= 0; i++) {
+        const held = this.slotsHeld.get((current - i) % this.slots);
+        if (held?.bucket !== current - i) continue;
+        good += held.good;
+        total += held.total;
+      }
+      return { good, total };
+    }
+  }
+
+  test('within a bucket, across buckets, after the clock steps back and after a wrap it counts as without the cache', () => {
+    const times = [0, 1, 999, 1000, 1500, 3999, 4000, 2500, 2600, 9000, 9001, 3000, 13_500, 500, 13_600];
+    const ring = new BucketRing(1000, 4);
+    const reference = new ReferenceRing(1000, 4);
+    times.forEach((at, i) => {
+      ring.add(at, i % 3 === 0 ? 0 : 1, 1);
+      reference.add(at, i % 3 === 0 ? 0 : 1, 1);
+      for (const windowMs of [1000, 2000, 4000]) assert.deepEqual(ring.sum(at, windowMs), reference.sum(at, windowMs), `after ${at} ms, window ${windowMs}`);
+    });
+  });
+});

@@ -107,4 +107,22 @@ describe('GCRA', () => {
     store.consumeSync('fresh', p);
     assert.ok(store.size <= 10);
   });
+
+  test('the memory store keeps recency to the second: a key used again after 1 s outlives older keys, within 1 s it does not move', () => {
+    // 1 request per minute: every TAT lies a minute ahead, so eviction goes by recency alone.
+    const p = { intervalUs: intervalFor(1), burst: 1, cost: 1 };
+    const run = (gapMs: number): boolean => {
+      let t = 0;
+      const store = new MemoryRateLimitStore({ maxKeys: 3, now: () => t });
+      store.consumeSync('hot', p);
+      store.consumeSync('k1', p);
+      store.consumeSync('k2', p);
+      t += gapMs;
+      assert.equal(store.consumeSync('hot', p).allowed, false);
+      store.consumeSync('k3', p); // over the bound: the oldest entry goes
+      return store.consumeSync('hot', p).allowed; // false while 'hot' is remembered
+    };
+    assert.equal(run(1_000), false, "touched after 1 s: 'hot' was young, k1 went");
+    assert.equal(run(500), true, "within 1 s: 'hot' kept its place, was oldest and was forgotten (errs towards admitting)");
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { GcraDecision, GcraParams } from '../../src/rate-limit/gcra.js';
 import { RateLimiter } from '../../src/rate-limit/limiter.js';
 import { MemoryRateLimitStore } from '../../src/rate-limit/memory-store.js';
-import type { RateLimitStore } from '../../src/rate-limit/store.js';
+import { isPromiseLike, type RateLimitStore } from '../../src/rate-limit/store.js';
 
 /** A primary store that can be switched off; while up it delegates to a memory store. */
 class SwitchableStore implements RateLimitStore {
@@ -59,5 +59,52 @@ describe('RateLimiter fallback', () => {
     const limiter = new RateLimiter({ store: new MemoryRateLimitStore({ now: () => t }), now: () => t });
     const r = await limiter.check('k', { ratePerMinute: 30 });
     assert.deepEqual(r, { allowed: true, limit: 30, remaining: 29, resetSeconds: 2, retryAfterSeconds: 0, windowSeconds: 60, fallback: false });
+  });
+});
+
+describe('RateLimiter.decide', () => {
+  test('a memory store decides synchronously (no promise); a remote store gives a promise of the same result', async () => {
+    let t = 1_700_000_000_000;
+    const memory = new RateLimiter({ store: new MemoryRateLimitStore({ now: () => t }), now: () => t });
+    const remote = new RateLimiter({ store: new SwitchableStore(new MemoryRateLimitStore({ now: () => t })), now: () => t });
+    const rule = { ratePerMinute: 60, burst: 2 };
+    const local = memory.decide('k', rule);
+    assert.ok(!isPromiseLike(local));
+    const pending = remote.decide('k', rule);
+    assert.ok(isPromiseLike(pending));
+    assert.deepEqual(await pending, local);
+    t += 1;
+    assert.equal((memory.decide('k', rule) as { allowed: boolean }).allowed, true);
+    assert.equal((memory.decide('k', rule) as { allowed: boolean }).allowed, false);
+  });
+
+  test('while the primary is down the memory fallback also decides synchronously', async () => {
+    const t = 1_700_000_000_000;
+    const primary = new SwitchableStore(new MemoryRateLimitStore({ now: () => t }));
+    let fallbacks = 0;
+    const limiter = new RateLimiter({ store: primary, now: () => t, onFallback: () => fallbacks++ });
+    primary.up = false;
+    const first = await limiter.decide('k', { ratePerMinute: 60 });
+    assert.equal(first.fallback, true);
+    const next = limiter.decide('k', { ratePerMinute: 60 });
+    assert.ok(!isPromiseLike(next), 'the primary is skipped during the outage');
+    assert.equal(next.fallback, true);
+    assert.equal(fallbacks, 2);
+  });
+
+  test('a store that throws synchronously counts as failing, like one that rejects', () => {
+    const t = 0;
+    let outages = 0;
+    const throwing: RateLimitStore = {
+      kind: 'redis',
+      consume: () => {
+        throw new Error('boom');
+      },
+    };
+    const limiter = new RateLimiter({ store: throwing, now: () => t, onOutage: () => outages++ });
+    const r = limiter.decide('k', { ratePerMinute: 60 });
+    assert.ok(!isPromiseLike(r));
+    assert.equal(r.fallback, true);
+    assert.equal(outages, 1);
   });
 });

@@ -79,3 +79,25 @@ describe('rate limit plugin', () => {
     await app.close();
   });
 });
+
+describe('rate limit plugin without a fallback', () => {
+  for (const [name, consume] of [
+    ['throws', () => { throw new Error('store down'); }],
+    ['rejects', () => Promise.reject(new Error('store down'))],
+  ] as const) {
+    test(`a store that ${name} admits the request, without RateLimit headers`, async () => {
+      // A `memory`-kind primary gets no fallback, so the failure reaches the plugin.
+      const limiter = new RateLimiter({ store: { kind: 'memory', consume } });
+      const authenticator = new Authenticator({ enabled: false });
+      const { app, logs } = await buildAuthApp({ authenticator }, (a: FastifyInstance) => {
+        registerRateLimit(a, { limiter });
+        a.get('/q', { config: { routeClass: 'query' } }, async () => ({}));
+      });
+      const res = await app.inject({ url: '/q' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers.ratelimit, undefined);
+      assert.ok(logs.some((l) => l.msg === 'rate limiter unavailable; request admitted'));
+      await app.close();
+    });
+  }
+});
