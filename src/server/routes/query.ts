@@ -60,8 +60,10 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
         return streamLive(request, reply, rt, budget.track(rt.query.run(queryRequest(request, req, qv))), (value) => rt.answers.remember(areq, qv, value));
       }
       const { value, cache } = await rt.answers.answer(areq);
+      // A hit's "total" stage is this request's own time, not the cached answer's original compute time.
+      const timings = cache === 'miss' ? value.timings : { ...value.timings, totalMs: reply.elapsedTime };
       rt.recordQuery(
-        { mode: value.mode, model: value.model, timings: value.timings, degraded: value.degraded, reasons: value.reasons, collectionVersion: collection.version },
+        { mode: value.mode, model: value.model, timings, degraded: value.degraded, reasons: value.reasons, collectionVersion: collection.version },
         metricCache(cache, areq.mode),
       );
       request.facts.cache = cache;
@@ -225,7 +227,7 @@ async function replay(request: FastifyRequest, reply: FastifyReply, rt: Runtime,
   for (const text of value.deltas) await sse.send('delta', { text });
   await sse.send('citations', { citations: value.citations });
   await sse.send('done', doneBody(value, cache));
-  rt.recordQuery({ ...value, collectionVersion: 0 }, metricCache(cache, 'use'));
+  rt.recordQuery({ ...value, timings: { ...value.timings, totalMs: reply.elapsedTime }, collectionVersion: 0 }, metricCache(cache, 'use'));
   sse.end();
   return reply;
 }
