@@ -11,6 +11,8 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RagdError } from '../../errors/ragd-error.js';
 import { parseRequestTimeout } from '../../resilience/request-timeout.js';
+import { accessLineWriter } from '../../observability/access-line.js';
+import type { Logger } from 'pino';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -134,33 +136,31 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     done();
   });
   // Callback style (no promise per request); nothing is built when the level would drop the line.
-  // Written through the root logger with the request id in the line, which is what a child logger's
-  // bindings would add, so request.log (lazy, see lazy-request-logger.ts) is never made for it.
-  const root = app.log;
-  const idLabel = REQUEST_ID_LOG_LABEL;
+  // Written to the root logger's destination with the request id in the line, which is what a child
+  // logger's bindings would add, so request.log (lazy, see lazy-request-logger.ts) is never made for
+  // it; the bytes are pino's own (access-line.ts says why it is serialised by hand).
+  const root = app.log as unknown as Logger;
+  const writeAccessLine = accessLineWriter(root);
   app.addHook('onResponse', (request, reply, done) => {
     const level = reply.statusCode >= 500 ? 'error' : 'info';
-    if (!isLevelEnabled(root, level)) return done();
-    const line: Record<string, unknown> = {
-      [idLabel]: request.id,
+    if (!isLevelEnabled(app.log, level)) return done();
+    const facts = request.facts;
+    writeAccessLine(level, {
+      reqId: request.id,
       method: request.method,
       route: routeOf(request),
       url: loggableUrl(request.url),
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
-    };
-    if (traceIdOf) {
-      const traceId = traceIdOf(request);
-      if (traceId) line.traceId = traceId;
-    }
-    if (request.facts.cache) line.cache = request.facts.cache;
-    if (request.facts.degraded?.length) line.degraded = request.facts.degraded;
-    root[level](line, 'request completed');
+      traceId: traceIdOf?.(request) || undefined,
+      cache: facts?.cache || undefined,
+      degraded: facts?.degraded?.length ? facts.degraded : undefined,
+    });
     done();
   });
 }
 
-/** Fastify's default label for the request id in log lines (its `requestIdLogLabel`), kept as it was. */
+/** Fastify's default label for the request id in log lines (its `requestIdLogLabel`), kept as it was (access-line.ts writes it). */
 export const REQUEST_ID_LOG_LABEL = 'reqId';
 
 /** pino's isLevelEnabled, which Fastify's logger type does not declare; true for loggers without it. */
@@ -171,5 +171,10 @@ function isLevelEnabled(log: FastifyRequest['log'], level: string): boolean {
 
 /** The route template (bounded cardinality) or `unmatched`. */
 export function routeOf(request: FastifyRequest): string {
-  return request.routeOptions.url ?? 'unmatched';
+  // Remembered per request: Fastify's routeOptions getter builds a fresh options object on every
+  // access, and the log line, metrics, SLO and audit each ask.
+  const r = request as FastifyRequest & { [kRoute]?: string };
+  return (r[kRoute] ??= request.routeOptions.url ?? 'unmatched');
 }
+
+const kRoute = Symbol('ragd.route');

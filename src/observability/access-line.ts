@@ -1,0 +1,106 @@
+/**
+ * The per-request access line, written straight to the pino logger's destination in exactly the
+ * bytes pino would write for `logger[level](fields, 'request completed')`: `level` (numeric),
+ * pino's `time` field (the logger's own timestamp function), the logger's bindings (`service`),
+ * the fields, then `msg`.
+ *
+ * Why by hand rather than through `logger.info(...)`: this is the one line written for every
+ * request, on the exact-cache-hit path that the observability target measures (<= 5% for metrics and
+ * logging together). pino's generic path walks the object's keys, checks serialisers, hooks and
+ * redaction per key and rebuilds the chunk per call; the access line has a fixed shape, so its
+ * serialiser is a handful of concatenations. Strings that can carry client input (url, request id,
+ * trace id) go through JSON.stringify, so the line is valid JSON whatever they hold; the others
+ * come from closed sets (HTTP method, route template, cache outcome, degraded reasons).
+ * Everything else that ragd logs still goes through pino, as does this line whenever the logger is
+ * not a plain pino logger (then `logger[level](fields, msg)` is called instead).
+ */
+import { pino, type Logger } from 'pino';
+
+export const ACCESS_LINE_MESSAGE = 'request completed';
+
+/** The fields of one access line, in the order they are written. */
+export interface AccessFields {
+  reqId: string;
+  method: string;
+  route: string;
+  url: string;
+  status: number;
+  durationMs: number;
+  traceId?: string | undefined;
+  cache?: string | undefined;
+  degraded?: readonly string[] | undefined;
+}
+
+export type AccessLevel = 'info' | 'error';
+
+/** Writes one access line at `level`; does nothing when the logger would drop that level. */
+export type AccessLineWriter = (level: AccessLevel, fields: AccessFields) => void;
+
+interface PinoInternals {
+  time: () => string;
+  chindings: string;
+  stream: { write(line: string): unknown };
+  /** pino's cached `{"level":N` prefix per level number (what its level formatter makes). */
+  levelPrefix: Record<number, string>;
+  levelValue: (level: AccessLevel) => number;
+}
+
+/**
+ * pino's internals this writer needs, from the symbols pino exports; undefined for other loggers
+ * and for any pino set-up that would change the line's bytes or needs per-line metadata (a log
+ * formatter, mixin, other message key, nested key, stream-write hook, or a multistream).
+ */
+function pinoInternals(logger: Logger): PinoInternals | undefined {
+  const s = pino.symbols as unknown as Record<string, symbol>;
+  const l = logger as unknown as Record<symbol, unknown>;
+  const get = (name: string): unknown => (s[name] === undefined ? undefined : l[s[name] as symbol]);
+  const time = get('timeSym');
+  const stream = get('streamSym') as Record<string | symbol, unknown> | undefined;
+  const chindings = get('chindingsSym');
+  const levelPrefix = get('lsCacheSym') as Record<number, string> | undefined;
+  const formatters = get('formattersSym') as { log?: unknown } | undefined;
+  const hooks = get('hooksSym') as { streamWrite?: unknown } | undefined;
+  const values = (logger as { levels?: { values?: Record<string, number> } }).levels?.values;
+  const needsMetadata = s.needsMetadataGsym !== undefined && stream?.[s.needsMetadataGsym] === true;
+  if (typeof time !== 'function' || typeof stream?.write !== 'function' || typeof chindings !== 'string') return undefined;
+  if (levelPrefix === undefined || values === undefined || needsMetadata) return undefined;
+  if (formatters?.log !== undefined || hooks?.streamWrite !== undefined || get('mixinSym') !== undefined) return undefined;
+  if (get('messageKeySym') !== 'msg' || get('nestedKeySym') != null) return undefined;
+  return {
+    time: time as () => string,
+    chindings,
+    stream: stream as unknown as PinoInternals['stream'],
+    levelPrefix,
+    levelValue: (level) => values[level] as number,
+  };
+}
+
+/** The line's bytes (with the trailing newline), given pino's time field and bindings. */
+export function formatAccessLine(levelPrefix: string, time: string, chindings: string, f: AccessFields): string {
+  let line = `${levelPrefix}${time}${chindings},"reqId":${JSON.stringify(f.reqId)},"method":${JSON.stringify(f.method)},"route":${JSON.stringify(f.route)},"url":${JSON.stringify(f.url)},"status":${f.status},"durationMs":${f.durationMs}`;
+  if (f.traceId !== undefined) line += `,"traceId":${JSON.stringify(f.traceId)}`;
+  if (f.cache !== undefined) line += `,"cache":${JSON.stringify(f.cache)}`;
+  if (f.degraded !== undefined) line += `,"degraded":${JSON.stringify(f.degraded)}`;
+  return `${line},"msg":"${ACCESS_LINE_MESSAGE}"}\n`;
+}
+
+/** An access-line writer for `logger` (pino's bytes, written to its destination; see the file comment). */
+export function accessLineWriter(logger: Logger): AccessLineWriter {
+  const internals = pinoInternals(logger);
+  if (internals === undefined) {
+    return (level, fields) => {
+      if (typeof logger.isLevelEnabled !== 'function' || logger.isLevelEnabled(level)) logger[level](withoutUndefined(fields), ACCESS_LINE_MESSAGE);
+    };
+  }
+  const { time, chindings, stream, levelPrefix, levelValue } = internals;
+  return (level, fields) => {
+    if (!logger.isLevelEnabled(level)) return;
+    stream.write(formatAccessLine(levelPrefix[levelValue(level)] as string, time(), chindings, fields));
+  };
+}
+
+function withoutUndefined(fields: AccessFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,0 +1,99 @@
+// The hand-serialised access line writes the very bytes pino writes for the same call, and falls
+// back to pino itself wherever its set-up would change those bytes.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { ACCESS_LINE_MESSAGE, accessLineWriter, type AccessFields } from '../../src/observability/access-line.js';
+import { createLogger } from '../../src/observability/logger.js';
+
+function sink(): { stream: Writable; chunks: string[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  return { stream, chunks };
+}
+
+/** What pino itself writes for `fields` (undefined values are skipped, as pino skips them). */
+function viaPino(make: (dest: Writable) => Logger, level: 'info' | 'error', fields: AccessFields): string {
+  const s = sink();
+  make(s.stream)[level](fields, ACCESS_LINE_MESSAGE);
+  return s.chunks.join('');
+}
+
+function viaWriter(make: (dest: Writable) => Logger, level: 'info' | 'error', fields: AccessFields): string {
+  const s = sink();
+  accessLineWriter(make(s.stream))(level, fields);
+  return s.chunks.join('');
+}
+
+const NOW = Date.UTC(2026, 11, 2, 1, 2, 3, 456);
+const ragdLogger = (dest: Writable) => createLogger({ level: 'info', destination: dest, now: () => NOW });
+
+const CASES: [string, 'info' | 'error', AccessFields][] = [
+  ['a plain hit', 'info', { reqId: '6f05ccb2-164d-44b6-882c-0f40bba37aba', method: 'POST', route: '/api/v1/rag/query', url: '/api/v1/rag/query', status: 200, durationMs: 0.41, cache: 'exact' }],
+  ['a 404 without a route', 'info', { reqId: 'r-1', method: 'GET', route: 'unmatched', url: '/nope?x=1', status: 404, durationMs: 1 }],
+  [
+    'a degraded answer with a trace id',
+    'info',
+    { reqId: 'abc.def:1', method: 'POST', route: '/api/v1/rag/query', url: '/api/v1/rag/query', status: 200, durationMs: 12.15, traceId: '0af7651916cd43dd8448eb211c80319c', cache: 'miss', degraded: ['generation_unavailable', 'embedding_unavailable'] },
+  ],
+  ['a 5xx at error level', 'error', { reqId: 'x', method: 'POST', route: '/api/v1/rag/search', url: '/api/v1/rag/search', status: 503, durationMs: 30000.5 }],
+  ['strings that need escaping', 'info', { reqId: 'q"\\\u0001', method: 'GET', route: '/health/live', url: '/a"b\\c\u0007\u00e9?q=\u2028', status: 200, durationMs: 0 }],
+];
+
+describe('accessLineWriter', () => {
+  for (const [name, level, fields] of CASES) {
+    test(`writes pino's bytes: ${name}`, () => {
+      const expected = viaPino(ragdLogger, level, fields);
+      assert.ok(expected.endsWith('\n'));
+      assert.equal(viaWriter(ragdLogger, level, fields), expected);
+      const parsed = JSON.parse(expected) as Record<string, unknown>;
+      assert.equal(parsed.msg, ACCESS_LINE_MESSAGE);
+      assert.equal(parsed.service, 'ragd');
+      assert.equal(parsed.url, fields.url);
+    });
+  }
+
+  test('writes nothing when the level is off', () => {
+    const s = sink();
+    accessLineWriter(createLogger({ level: 'error', destination: s.stream }))('info', CASES[0]![2]);
+    accessLineWriter(createLogger({ level: 'silent', destination: s.stream }))('error', CASES[3]![2]);
+    assert.deepEqual(s.chunks, []);
+  });
+
+  test("a child logger's bindings are in the line, as pino writes them", () => {
+    const child = (dest: Writable) => ragdLogger(dest).child({ component: 'http' });
+    assert.equal(viaWriter(child, 'info', CASES[2]![2]), viaPino(child, 'info', CASES[2]![2]));
+  });
+
+  test('set-ups that change the bytes go through pino itself (mixin, log formatter, message key, custom level formatter)', () => {
+    const setups: ((dest: Writable) => Logger)[] = [
+      (dest) => pino({ mixin: () => ({ extra: 1 }) }, dest),
+      (dest) => pino({ formatters: { log: (o) => ({ ...o, wrapped: true }) } }, dest),
+      (dest) => pino({ messageKey: 'message' }, dest),
+      (dest) => pino({ formatters: { level: (label) => ({ severity: label.toUpperCase() }) }, timestamp: false }, dest),
+      (dest) => pino({ nestedKey: 'payload', timestamp: false }, dest),
+    ];
+    for (const make of setups) {
+      const fields = CASES[2]![2];
+      const a = JSON.parse(viaWriter(make, 'info', fields).replace(/"time":\d+/, '"time":0')) as unknown;
+      const b = JSON.parse(viaPino(make, 'info', fields).replace(/"time":\d+/, '"time":0')) as unknown;
+      assert.deepEqual(a, b);
+    }
+  });
+
+  test('a logger that is not pino gets the fields through its level method', () => {
+    const calls: [string, unknown, unknown][] = [];
+    const fake = {
+      info: (o: unknown, m: unknown) => calls.push(['info', o, m]),
+      error: (o: unknown, m: unknown) => calls.push(['error', o, m]),
+    } as unknown as Logger;
+    accessLineWriter(fake)('error', { reqId: 'a', method: 'GET', route: '/x', url: '/x', status: 500, durationMs: 2, cache: undefined });
+    assert.deepEqual(calls, [['error', { reqId: 'a', method: 'GET', route: '/x', url: '/x', status: 500, durationMs: 2 }, ACCESS_LINE_MESSAGE]]);
+  });
+});
