@@ -1,6 +1,7 @@
 /**
- * HTTP hygiene for an API server: security headers (helmet) with a Content-Security-Policy that the
- * same-origin pages ragd serves (/docs, /dashboard) work under, CORS for configured origins only,
+ * HTTP hygiene for an API server: security headers (helmet): OWASP's API set on API responses and
+ * helmet's full set, with a Content-Security-Policy they work under, on the same-origin pages ragd
+ * serves (/docs, /dashboard); CORS for configured origins only,
  * and response compression (brotli or gzip) for bodies over 1 KB, never for event streams.
  */
 import compress from '@fastify/compress';
@@ -42,19 +43,56 @@ export const CONTENT_SECURITY_POLICY = {
 const EXPOSED_HEADERS = ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'x-ragd-degraded', 'x-cache', 'www-authenticate'];
 
 /**
+ * What API responses (JSON, problem+json, event streams, metrics) carry, after OWASP's REST
+ * Security Cheat Sheet ("Security Headers": the headers to include in all API responses):
+ * `Cache-Control: no-store` (answers quote the documents they cite: no shared or browser cache may
+ * keep them), a CSP that lets the response load and be framed by nothing, HSTS, `nosniff` and
+ * `X-Frame-Options: DENY`; plus `Referrer-Policy` and a same-site `Cross-Origin-Resource-Policy`.
+ * The rest of helmet's set (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
+ * X-Permitted-Cross-Domain-Policies, X-XSS-Protection) governs HTML documents, so it goes on the
+ * pages ragd serves (/docs, /dashboard; see {@link staticSecurityHeaders}) and not on every API
+ * answer, where each header is bytes and per-response work for nothing.
+ */
+export const API_CONTENT_SECURITY_POLICY = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
+
+/** Paths whose responses are HTML pages (or their assets) and get helmet's whole set. */
+const PAGE_PATH = /^\/(docs|dashboard)(\/|$|\?)/;
+
+/** Whether `url` is one of ragd's HTML pages or their assets (rather than an API response). */
+export function isPagePath(url: string): boolean {
+  // One character test first: API paths start with /api, /health, /metrics, /openapi.json.
+  const c = url.charCodeAt(1);
+  return (c === 100 /* d */ || c === 68) && PAGE_PATH.test(url);
+}
+
+/**
  * The security headers helmet sets for ragd's options, computed once. helmet's middleware writes the
  * same static set on every response (no nonces are configured), so it is run once against a
  * recording response and the result applied per request as a plain object: @fastify/helmet rebuilt
  * the middleware per request (parsing the CSP each time) and running helmet per request set a dozen
  * raw headers, together ~7% of an exact-cache-hit request. helmet also removes X-Powered-By, which
  * Fastify never sets.
+ * `api`: the API response set (see {@link API_CONTENT_SECURITY_POLICY}); otherwise the page set.
  */
-export function staticSecurityHeaders(): Readonly<Record<string, string>> {
-  const middleware = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    // An API answers cross-origin readers through CORS; CORP same-origin would only break no-cors embeds it never serves.
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
+export function staticSecurityHeaders(kind: 'page' | 'api' = 'page'): Readonly<Record<string, string>> {
+  const middleware =
+    kind === 'page'
+      ? helmet({
+          contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+          // An API answers cross-origin readers through CORS; CORP same-origin would only break no-cors embeds it never serves.
+          crossOriginResourcePolicy: { policy: 'same-site' },
+        })
+      : helmet({
+          contentSecurityPolicy: { useDefaults: false, directives: API_CONTENT_SECURITY_POLICY },
+          crossOriginResourcePolicy: { policy: 'same-site' },
+          frameguard: { action: 'deny' },
+          crossOriginOpenerPolicy: false,
+          originAgentCluster: false,
+          xDnsPrefetchControl: false,
+          xDownloadOptions: false,
+          xPermittedCrossDomainPolicies: false,
+          xXssProtection: false,
+        });
   const headers: Record<string, string> = {};
   let finished = false;
   const recorder = {
@@ -69,6 +107,7 @@ export function staticSecurityHeaders(): Readonly<Record<string, string>> {
   });
   // helmet is synchronous today; if a version ever is not, fail at start rather than send no headers.
   if (!finished || Object.keys(headers).length === 0) throw new Error('helmet did not produce its headers synchronously');
+  if (kind === 'api') headers['cache-control'] = 'no-store';
   return Object.freeze(headers);
 }
 
@@ -79,11 +118,12 @@ export interface HttpHygieneOptions {
 }
 
 export async function registerHttpHygiene(app: FastifyInstance, options: HttpHygieneOptions): Promise<void> {
-  const securityHeaders = staticSecurityHeaders();
+  const pageHeaders = staticSecurityHeaders('page');
+  const apiHeaders = staticSecurityHeaders('api');
   // Callback style (no promise per request); the headers go to Fastify's reply, not the raw
   // response, so Node writes them in one pass with the rest instead of merging two header sets.
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(securityHeaders);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(isPagePath(request.url) ? pageHeaders : apiHeaders);
     done();
   });
   if (options.corsOrigins.length > 0) {

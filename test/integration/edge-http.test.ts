@@ -111,12 +111,38 @@ describe('headers, CORS, OpenAPI and /docs', () => {
     await srv.stop();
   });
 
-  test('security headers on API responses and errors', async () => {
-    for (const res of [await call(srv.url, 'GET', '/health/live'), await call(srv.url, 'GET', '/api/v1/rag/collections')]) {
+  test("security headers on API responses and errors: OWASP's API set, no HTML-only headers", async () => {
+    const answers = [
+      await call(srv.url, 'GET', '/health/live'),
+      await call(srv.url, 'GET', '/api/v1/rag/collections'),
+      await call(srv.url, 'POST', '/api/v1/rag/search', { query: 'x' }),
+      await call(srv.url, 'GET', '/nope'),
+    ];
+    assert.deepEqual(answers.map((r) => r.status), [200, 401, 401, 401], 'unknown paths need a credential too');
+    for (const res of answers) {
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.equal(res.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none'");
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
-      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'.*frame-ancestors 'none'/);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY');
+      assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
+      assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+      assert.equal(res.headers.get('cross-origin-resource-policy'), 'same-site');
+      for (const htmlOnly of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']) {
+        assert.equal(res.headers.get(htmlOnly), null, htmlOnly);
+      }
       assert.equal(res.headers.get('x-powered-by'), null);
     }
+  });
+
+  test("the HTML pages (/docs) get helmet's whole set with a same-origin CSP", async () => {
+    const page = await fetch(`${srv.url}/docs`, { redirect: 'manual' });
+    await page.arrayBuffer();
+    assert.ok(page.status < 400, String(page.status));
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'.*frame-ancestors 'none'/);
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(page.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(page.headers.get('cache-control')?.includes('no-store') ?? false, false, 'pages may be cached');
   });
 
   test('CORS: configured origins get headers (also on 401s), others none; preflight needs no credential', async () => {
