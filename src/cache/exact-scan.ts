@@ -1,0 +1,82 @@
+/**
+ * ExactScan: brute-force nearest neighbours over a small set of unit vectors, kept row by row in one
+ * contiguous Float32Array so usearch's SIMD `exactSearch` can scan it in one native call. For a few
+ * hundred vectors this is both exact and cheaper than walking an HNSW graph (see
+ * DEFAULT_SEMANTIC_EXACT_SCAN_MAX); AnnIndex uses it for small partitions and drops it for large ones.
+ *
+ * Removal swaps the last row into the freed one, so rows stay dense and a scan never sees a dead id.
+ */
+import usearch from 'usearch';
+
+const { exactSearch, MetricKind } = usearch;
+
+/** Rows allocated at first use; the matrix doubles when full. */
+const INITIAL_ROWS = 16;
+/** One query is too small to pay for worker threads. */
+const THREADS = 1;
+
+export class ExactScan {
+  readonly dimensions: number;
+  private matrix: Float32Array;
+  /** Id of each row, rows 0 .. size-1. */
+  private readonly ids: number[] = [];
+  private readonly rows = new Map<number, number>();
+
+  constructor(dimensions: number) {
+    this.dimensions = dimensions;
+    this.matrix = new Float32Array(INITIAL_ROWS * dimensions);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Adds (or replaces) the row of `id`; `vector` must have `dimensions` components. */
+  add(id: number, vector: Float32Array): void {
+    const d = this.dimensions;
+    let row = this.rows.get(id);
+    if (row === undefined) {
+      row = this.ids.length;
+      if ((row + 1) * d > this.matrix.length) {
+        const grown = new Float32Array(this.matrix.length * 2);
+        grown.set(this.matrix);
+        this.matrix = grown;
+      }
+      this.ids.push(id);
+      this.rows.set(id, row);
+    }
+    this.matrix.set(vector, row * d);
+  }
+
+  delete(id: number): void {
+    const row = this.rows.get(id);
+    if (row === undefined) return;
+    const last = this.ids.length - 1;
+    const d = this.dimensions;
+    if (row !== last) {
+      this.matrix.copyWithin(row * d, last * d, (last + 1) * d);
+      const moved = this.ids[last]!;
+      this.ids[row] = moved;
+      this.rows.set(moved, row);
+    }
+    this.ids.pop();
+    this.rows.delete(id);
+  }
+
+  /**
+   * Ids of the (up to) `k` rows with the largest inner product with `query`, best first by
+   * usearch's f32 SIMD arithmetic. Callers wanting exact scores re-score these ids themselves.
+   */
+  search(query: Float32Array, k: number): number[] {
+    const n = this.ids.length;
+    if (n === 0 || k <= 0) return [];
+    const d = this.dimensions;
+    const { keys } = exactSearch(this.matrix.subarray(0, n * d), query, d, Math.min(k, n), MetricKind.IP, THREADS);
+    const out: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const row = Number(keys[i]);
+      if (row < n) out.push(this.ids[row]!);
+    }
+    return out;
+  }
+}
