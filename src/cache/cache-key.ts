@@ -4,8 +4,9 @@
  *
  * Built on every /query, so cheap: the fixed fields are one JSON array (injective, and a few times
  * faster than canonical JSON over an object), nested values (filter, generator parameters) are
- * canonical JSON inside it, a frozen generator-parameters object is serialised once, normalised
- * questions are memoised, and the digest is node:crypto's one-shot `hash`.
+ * canonical JSON inside it, a frozen generator-parameters object is serialised once, a partition's
+ * text and semantic key are memoised, plain-ASCII questions are normalised in one pass (others are
+ * memoised), and the digest is node:crypto's one-shot `hash`.
  */
 import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
@@ -40,6 +41,10 @@ const WHITESPACE = /\s+/gu;
  * removed: "  What is  RAG?! " and "what is rag" are one question.
  */
 export function normaliseQuery(text: string): string {
+  // Most questions are printable ASCII with single spaces: one pass over the characters gives the
+  // same result as the general path without its Unicode regular expressions (~0.3 µs against ~2 µs).
+  const fast = normaliseAscii(text);
+  if (fast !== undefined) return fast;
   const known = normalised.get(text);
   if (known !== undefined) return known;
   const out = text.normalize('NFKC').toLowerCase().replace(WHITESPACE, ' ').trim().replace(TRAILING_PUNCTUATION, '');
@@ -49,20 +54,52 @@ export function normaliseQuery(text: string): string {
   return out;
 }
 
-/** Memoised questions: 4,096 x at most 1 KB keeps the memo under ~10 MB of strings in the worst case. */
+/** Memoised questions (the general path only): 4,096 x at most 1 KB keeps the memo under ~10 MB of strings in the worst case. */
 const NORMALISED_MEMO_ENTRIES = 4096;
 const NORMALISED_MEMO_MAX_CHARS = 1024;
 const normalised = new Map<string, string>();
 
+const SPACE = 0x20;
+/** Last printable ASCII character; DEL and everything above go the general way. */
+const ASCII_PRINTABLE_MAX = 0x7e;
+/** ASCII characters in \p{P} (checked against the regex in test/cache/cache-key.test.ts). */
+const ASCII_PUNCTUATION = new Set('!"#%&\'()*,-./:;?@[\\]_{}');
+
+/**
+ * normaliseQuery for printable ASCII without leading, trailing or doubled spaces, or undefined when
+ * the text needs the general path. Exact for these inputs: ASCII is unchanged by NFKC, lower-cases to
+ * ASCII, has no whitespace to collapse, and its only trailing characters in [\p{P}\s] are
+ * ASCII_PUNCTUATION and the space.
+ */
+function normaliseAscii(text: string): string | undefined {
+  let previousSpace = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE) {
+      if (previousSpace) return undefined;
+      previousSpace = true;
+    } else if (c < SPACE || c > ASCII_PRINTABLE_MAX) {
+      return undefined;
+    } else {
+      previousSpace = false;
+    }
+  }
+  if (previousSpace) return undefined;
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === SPACE || ASCII_PUNCTUATION.has(text[end - 1]!))) end--;
+  return (end === text.length ? text : text.slice(0, end)).toLowerCase();
+}
+
 /** Key for the exact answer cache: `ans:v2:<sha256 hex>`. */
 export function answerCacheKey(input: AnswerKeyInput): string {
-  const memoKey = answerMemoKey(input);
+  const partitionMemo = partitionMemoKey(input);
+  const memoKey = partitionMemo === undefined || input.query.length > NORMALISED_MEMO_MAX_CHARS ? undefined : partitionMemo + input.query;
   if (memoKey !== undefined) {
     const known = answerKeys.get(memoKey);
     if (known !== undefined) return known;
   }
   // The partition text is a JSON array, which never holds a raw newline: the first one ends it.
-  const key = `ans:v2:${hash('sha256', `${partitionText(input)}\n${normaliseQuery(input.query)}`, 'hex')}`;
+  const key = `ans:v2:${hash('sha256', `${partitionOf(input, partitionMemo).text}\n${normaliseQuery(input.query)}`, 'hex')}`;
   if (memoKey !== undefined) {
     if (answerKeys.size >= ANSWER_KEY_MEMO_ENTRIES) answerKeys.clear();
     answerKeys.set(memoKey, key);
@@ -81,13 +118,29 @@ const answerKeys = new Map<string, string>();
 const paramsIds = new WeakMap<object, number>();
 let nextParamsId = 1;
 
+/** A partition's canonical text and its semantic-cache key, computed once per partition. */
+interface PartitionTexts {
+  readonly text: string;
+  /** `sem:v2:<sha256 hex>`, hashed on first use. */
+  semanticKey?: string;
+}
+
 /**
- * An injective text of the raw fields (length-prefixed, so no field can imitate a separator), or
- * undefined when the input is not memoisable: a filter (an object), or generator parameters that
- * are not frozen (they could change under the same identity).
+ * Partitions by their raw fields (everything but the query): a tenant asks about a handful of
+ * collection versions, so this stays small; 1,024 entries, dropped whole when full. It saves the JSON
+ * array and a SHA-256 on every question never asked before (a semantic hit or a miss).
  */
-function answerMemoKey(input: AnswerKeyInput): string | undefined {
-  if (input.filter != null || input.query.length > NORMALISED_MEMO_MAX_CHARS) return undefined;
+const PARTITION_MEMO_ENTRIES = 1024;
+const partitions = new Map<string, PartitionTexts>();
+
+/**
+ * An injective text of the partition's raw fields (length-prefixed, so no field can imitate a
+ * separator), or undefined when they are not memoisable: a filter (an object), or generator
+ * parameters that are not frozen (they could change under the same identity). Appending the raw
+ * query gives the answer-key memo key, still injective since the prefix parses unambiguously.
+ */
+function partitionMemoKey(input: PartitionKeyInput): string | undefined {
+  if (input.filter != null) return undefined;
   const params = input.generatorParams;
   let paramsId = 0;
   if (params !== undefined) {
@@ -97,7 +150,18 @@ function answerMemoKey(input: AnswerKeyInput): string | undefined {
   }
   const version = String(input.collectionVersion);
   const { tenant, collection, mode, embedderModel: e, generatorModel: g } = input;
-  return `${paramsId}|${input.topK}|${tenant.length}:${tenant}${collection.length}:${collection}${version.length}:${version}${mode.length}:${mode}${e.length}:${e}${g.length}:${g}${input.query}`;
+  return `${paramsId}|${input.topK}|${tenant.length}:${tenant}${collection.length}:${collection}${version.length}:${version}${mode.length}:${mode}${e.length}:${e}${g.length}:${g}`;
+}
+
+/** The partition's texts, memoised under `memoKey` (from partitionMemoKey) when there is one. */
+function partitionOf(input: PartitionKeyInput, memoKey: string | undefined): PartitionTexts {
+  if (memoKey === undefined) return { text: partitionText(input) };
+  let texts = partitions.get(memoKey);
+  if (texts === undefined) {
+    if (partitions.size >= PARTITION_MEMO_ENTRIES) partitions.clear();
+    partitions.set(memoKey, (texts = { text: partitionText(input) }));
+  }
+  return texts;
 }
 
 /**
@@ -106,7 +170,8 @@ function answerMemoKey(input: AnswerKeyInput): string | undefined {
  * as well, because similarities between vectors of different models mean nothing.
  */
 export function semanticPartitionKey(input: PartitionKeyInput): string {
-  return `sem:v2:${hash('sha256', partitionText(input), 'hex')}`;
+  const texts = partitionOf(input, partitionMemoKey(input));
+  return (texts.semanticKey ??= `sem:v2:${hash('sha256', texts.text, 'hex')}`);
 }
 
 /** Key for the embedding cache: `emb:v1:<model>:<sha256 hex of the exact text>` (no normalisation: embedders see case). */

@@ -107,6 +107,31 @@ describe('cache keys', () => {
     assert.notEqual(answerCacheKey({ ...base, query: 'what is rag' }), answerCacheKey({ ...base, query: 'what is a rag' }));
   });
 
+  test('the one-pass ASCII normalisation gives exactly what the general (Unicode regex) path gives', () => {
+    const general = (text: string) => text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim().replace(/[\p{P}\s]+$/u, '');
+    const ascii = fc.string({ unit: fc.constantFrom(...'aZ09 ?!.,;:-_\'"()[]{}#%&*/@\\$+<=>^`|~\t\n'.split('')), maxLength: 40 });
+    fc.assert(fc.property(ascii, (text) => assert.equal(normaliseQuery(text), general(text))), { numRuns: 2_000 });
+    fc.assert(fc.property(fc.string({ maxLength: 40 }), (text) => assert.equal(normaliseQuery(text), general(text))), { numRuns: 2_000 });
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 20 }), (text) => assert.equal(normaliseQuery(text), general(text))));
+    for (let c = 0; c < 128; c++) {
+      const text = `what is rag${String.fromCharCode(c)}`;
+      assert.equal(normaliseQuery(text), general(text), `trailing char ${c}`);
+    }
+    assert.equal(normaliseQuery(''), '');
+    assert.equal(normaliseQuery('What is RAG ?!'), 'what is rag');
+  });
+
+  test('the partition memo (no filter, frozen parameters) gives the same keys as computing them', () => {
+    const frozen: AnswerKeyInput = { ...base, filter: undefined, generatorParams: Object.freeze({ temperature: 0.1, maxTokens: 512 }) };
+    const plain: AnswerKeyInput = { ...frozen, generatorParams: { temperature: 0.1, maxTokens: 512 } };
+    for (let i = 0; i < 3; i++) {
+      assert.equal(semanticPartitionKey(frozen), semanticPartitionKey(plain));
+      assert.equal(answerCacheKey({ ...frozen, query: `question ${i}` }), answerCacheKey({ ...plain, query: `question ${i}` }));
+    }
+    assert.notEqual(semanticPartitionKey({ ...frozen, collectionVersion: 8 }), semanticPartitionKey(frozen));
+    assert.notEqual(semanticPartitionKey({ ...frozen, tenant: 'acm', collection: 'edocs' }), semanticPartitionKey(frozen));
+  });
+
   test('keys look like namespaced sha256 hex', () => {
     assert.match(answerCacheKey(base), /^ans:v2:[0-9a-f]{64}$/);
     assert.match(semanticPartitionKey(base), /^sem:v2:[0-9a-f]{64}$/);
