@@ -1,12 +1,14 @@
 /**
  * EmbeddingCache: (model, sha256(text)) -> vector, so a text is embedded once per model. Backed by
- * any CacheStore (a bounded MemoryStore by default); vectors are stored as base64 of their f32
- * bytes so the same cache works on Redis and SQLite, and every read returns a fresh array the
- * caller may mutate.
+ * any CacheStore, where vectors are stored as base64 of their f32 bytes so the same cache works on
+ * Redis and SQLite; by default by an in-process LRU (lru-cache) of the vectors themselves, read
+ * synchronously, since base64 and the CacheStore promise per read cost more than the lookup (a
+ * question's embedding is looked up on every /query that misses the exact cache). Every read
+ * returns a fresh array the caller may mutate.
  */
+import { LRUCache } from 'lru-cache';
 import type { CacheStore, Clock } from './cache-store.js';
 import { NOOP_CACHE_EVENTS, type CacheEvents } from './cache-events.js';
-import { MemoryStore } from './memory-store.js';
 import { embeddingCacheKey } from './cache-key.js';
 import { sha256Hex } from './canonical-json.js';
 import { DEFAULT_EMBEDDING_MAX_BYTES, DEFAULT_EMBEDDING_MAX_ENTRIES, DEFAULT_EMBEDDING_TTL_MS } from './defaults.js';
@@ -15,8 +17,12 @@ import { DEFAULT_EMBEDDING_MAX_BYTES, DEFAULT_EMBEDDING_MAX_ENTRIES, DEFAULT_EMB
 export type EmbedFn = (texts: string[]) => Promise<Float32Array[]>;
 
 export interface EmbeddingCacheOptions {
-  /** Defaults to a MemoryStore of DEFAULT_EMBEDDING_MAX_ENTRIES (10,000) entries / DEFAULT_EMBEDDING_MAX_BYTES (64 MB). */
+  /** A shared or persistent store. Defaults to an in-process LRU of `maxEntries` / `maxBytes`. */
   store?: CacheStore;
+  /** Bound of the default in-process LRU. Defaults to DEFAULT_EMBEDDING_MAX_ENTRIES (10,000). */
+  maxEntries?: number;
+  /** Byte bound of the default in-process LRU (vectors and keys). Defaults to DEFAULT_EMBEDDING_MAX_BYTES (64 MB). */
+  maxBytes?: number;
   /** Name of the store in events. Defaults to `memory`. */
   tierName?: string;
   /** Defaults to DEFAULT_EMBEDDING_TTL_MS (24 h). */
@@ -26,8 +32,19 @@ export interface EmbeddingCacheOptions {
   now?: Clock;
 }
 
+/** Per-entry bookkeeping in the in-process LRU, bytes, on top of key and vector. */
+const ENTRY_OVERHEAD_BYTES = 128;
+
+/** An in-process entry; `keepUntil` as in CacheEntry (lru-cache's own TTL keeps an entry through its last millisecond). */
+interface VectorEntry {
+  readonly vector: Float32Array;
+  readonly keepUntil: number;
+}
+
 export class EmbeddingCache {
-  private readonly store: CacheStore;
+  /** The CacheStore given, or undefined for the default in-process LRU (`vectors`). */
+  private readonly store: CacheStore | undefined;
+  private readonly vectors: LRUCache<string, VectorEntry> | undefined;
   private readonly tier: string;
   private readonly ttlMs: number;
   private readonly events: CacheEvents;
@@ -35,12 +52,29 @@ export class EmbeddingCache {
 
   constructor(options: EmbeddingCacheOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.store =
-      options.store ?? new MemoryStore({ maxEntries: DEFAULT_EMBEDDING_MAX_ENTRIES, maxBytes: DEFAULT_EMBEDDING_MAX_BYTES, now: this.now });
     this.tier = options.tierName ?? 'memory';
     this.ttlMs = options.ttlMs ?? DEFAULT_EMBEDDING_TTL_MS;
     this.events = options.events ?? NOOP_CACHE_EVENTS;
-    this.store.onEvict((count, reason) => this.events.eviction(this.tier, count, reason));
+    this.store = options.store;
+    if (this.store !== undefined) {
+      this.store.onEvict((count, reason) => this.events.eviction(this.tier, count, reason));
+      return;
+    }
+    const now = this.now;
+    this.vectors = new LRUCache<string, VectorEntry>({
+      max: options.maxEntries ?? DEFAULT_EMBEDDING_MAX_ENTRIES,
+      maxSize: options.maxBytes ?? DEFAULT_EMBEDDING_MAX_BYTES,
+      sizeCalculation: (entry, key) => entry.vector.byteLength + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+      ttl: this.ttlMs,
+      // lru-cache reads time through `perf`; 0 resolution stops it caching `now` behind a timer.
+      perf: { now },
+      ttlResolution: 0,
+      ttlAutopurge: false,
+      dispose: (_vector, _key, reason) => {
+        if (reason === 'evict') this.events.eviction(this.tier, 1, 'capacity');
+        else if (reason === 'expire') this.events.eviction(this.tier, 1, 'expired');
+      },
+    });
   }
 
   /**
@@ -49,6 +83,7 @@ export class EmbeddingCache {
    * or with a TypeError when it returns the wrong number of vectors.
    */
   async embedMany(texts: readonly string[], model: string, embedFn: EmbedFn): Promise<Float32Array[]> {
+    if (texts.length === 1) return [await this.embedOne(texts[0]!, model, embedFn)];
     const keys = texts.map((text) => embeddingCacheKey(model, sha256Hex(text)));
     const distinct = new Map<string, string>();
     for (let i = 0; i < texts.length; i++) if (!distinct.has(keys[i]!)) distinct.set(keys[i]!, texts[i]!);
@@ -80,7 +115,33 @@ export class EmbeddingCache {
     return keys.map((key) => new Float32Array(found.get(key)!));
   }
 
+  /** embedMany for one text (a question): the same result and events without the batch bookkeeping. */
+  private async embedOne(text: string, model: string, embedFn: EmbedFn): Promise<Float32Array> {
+    const key = embeddingCacheKey(model, sha256Hex(text));
+    const cached = this.vectors !== undefined ? this.readMemory(key) : await this.read(key);
+    if (cached !== undefined) {
+      this.events.hit(this.tier, 'embedding');
+      return new Float32Array(cached);
+    }
+    this.events.miss('embedding');
+    const vectors = await embedFn([text]);
+    if (vectors.length !== 1) throw new TypeError(`embedFn returned ${vectors.length} vectors for 1 texts`);
+    await this.write(key, vectors[0]!);
+    return new Float32Array(vectors[0]!);
+  }
+
+  private readMemory(key: string): Float32Array | undefined {
+    const entry = this.vectors!.get(key);
+    if (entry === undefined) return undefined;
+    if (this.now() < entry.keepUntil) return entry.vector;
+    this.vectors!.delete(key);
+    this.events.eviction(this.tier, 1, 'expired');
+    return undefined;
+  }
+
   private async read(key: string): Promise<Float32Array | undefined> {
+    if (this.vectors !== undefined) return this.readMemory(key);
+    if (this.store === undefined) return undefined;
     try {
       const entry = await this.store.get(key);
       return typeof entry?.value === 'string' ? decodeVector(entry.value) : undefined;
@@ -91,6 +152,12 @@ export class EmbeddingCache {
   }
 
   private async write(key: string, vector: Float32Array): Promise<void> {
+    if (this.vectors !== undefined) {
+      // A copy: the embedder's array may be handed to the caller, who may mutate it.
+      this.vectors.set(key, { vector: new Float32Array(vector), keepUntil: this.now() + this.ttlMs });
+      return;
+    }
+    if (this.store === undefined) return;
     const now = this.now();
     try {
       await this.store.set(key, {

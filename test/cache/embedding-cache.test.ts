@@ -65,6 +65,47 @@ describe('EmbeddingCache', () => {
     assert.equal(batches.length, 3, 'c expired');
   });
 
+  test('the default in-process cache expires after the TTL, is bounded, and reports its evictions', async () => {
+    const clock = new FakeClock();
+    const events = new CountingCacheEvents();
+    const cache = new EmbeddingCache({ now: clock.now, ttlMs: 1_000, maxEntries: 2, events });
+    const { batches, embed } = recorder();
+    await cache.embedMany(['a', 'b', 'c'], 'm', embed);
+    await cache.embedMany(['c'], 'm', embed);
+    assert.equal(batches.length, 1);
+    assert.equal(events.evictions.get('memory:capacity'), 1);
+    await cache.embedMany(['a'], 'm', embed);
+    assert.equal(batches.length, 2, 'a was evicted by the bound');
+    clock.advance(1_000);
+    await cache.embedMany(['c'], 'm', embed);
+    assert.equal(batches.length, 3, 'c expired');
+  });
+
+  test('one text and a batch share entries, events and copies', async () => {
+    const events = new CountingCacheEvents();
+    const cache = new EmbeddingCache({ events });
+    const { batches, embed } = recorder();
+    const [one] = await cache.embedMany(['q'], 'm', embed);
+    one![0] = 999;
+    assert.deepEqual(await cache.embedMany(['q', 'r'], 'm', embed), [vec('q'), vec('r')]);
+    assert.deepEqual(batches, [['q'], ['r']]);
+    const [again] = await cache.embedMany(['r'], 'm', embed);
+    assert.deepEqual(again, vec('r'));
+    assert.equal(batches.length, 2);
+    assert.equal(events.hitCount('memory', 'embedding'), 2);
+    assert.equal(events.misses.get('embedding'), 2);
+    await assert.rejects(new EmbeddingCache().embedMany(['x'], 'm', async () => []), TypeError);
+  });
+
+  test('the embedder\'s own array is not the cached one', async () => {
+    const cache = new EmbeddingCache();
+    const mine = Float32Array.from([1, 2, 3]);
+    const [first] = await cache.embedMany(['x'], 'm', async () => [mine]);
+    mine[0] = 42;
+    first![1] = 42;
+    assert.deepEqual(await cache.embedMany(['x'], 'm', async () => []), [Float32Array.from([1, 2, 3])]);
+  });
+
   test('a failing store degrades to embedding everything', async () => {
     const events = new CountingCacheEvents();
     const store = new FailingStore(new MemoryStore());
