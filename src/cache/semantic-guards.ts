@@ -60,41 +60,114 @@ const OPENING_MARKS = /[\s"'“‘«([{¿¡-]/u;
 
 /** Extracts the guard features of a question. Pure; a few microseconds for a typical question. */
 export function guardFeatures(text: string): GuardFeatures {
-  const source = text.normalize('NFKC');
+  // Plain ASCII (most questions) is unchanged by NFKC and holds no curly quotes, so a hand-rolled
+  // pass finds the same words, numbers and quotes as the Unicode regular expressions at a fraction of
+  // the cost; anything else takes the general path. Both feed the same per-word logic below.
+  const ascii = asciiShape(text);
+  const source = ascii === undefined ? text.normalize('NFKC') : text;
   const numbers: string[] = [];
-  for (const m of source.matchAll(NUMBER)) numbers.push(normaliseNumber(m[0]));
+  if (ascii === undefined || ascii.digits) for (const m of source.matchAll(NUMBER)) numbers.push(normaliseNumber(m[0]));
   const entities = new Set<string>();
   const quoted: Array<[number, number]> = [];
-  for (const m of source.matchAll(QUOTED)) {
-    const phrase = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').toLowerCase().replace(/\s+/gu, ' ').trim();
-    if (phrase !== '') entities.add(phrase);
-    quoted.push([m.index, m.index + m[0].length]);
+  if (ascii === undefined || ascii.quotes) {
+    for (const m of source.matchAll(QUOTED)) {
+      const phrase = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').toLowerCase().replace(/\s+/gu, ' ').trim();
+      if (phrase !== '') entities.add(phrase);
+      quoted.push([m.index, m.index + m[0].length]);
+    }
   }
-  const tentative = new Set<string>();
-  const words = new Set<string>();
-  let negations = 0;
-  for (const m of source.matchAll(WORD)) {
-    const word = m[0];
-    const folded = word.toLowerCase();
-    const lower = folded.includes('’') ? folded.replace(/’/gu, "'") : folded;
-    words.add(lower);
-    if (NEGATIONS.has(lower) || BARE_NEGATIONS.has(lower) || lower.endsWith("n't")) negations++;
-    const spelled = NUMBER_WORDS[lower];
-    if (spelled !== undefined) numbers.push(spelled);
-    // Entities and word matching use the part before an apostrophe: Microsoft's = Microsoft, What's = What.
-    const apostrophe = lower.indexOf("'");
-    const base = apostrophe < 0 ? lower : lower.slice(0, apostrophe);
-    words.add(base);
-    // A word without capitals is never an entity (most words): skip the entity checks for it.
-    if (folded === word) continue;
-    // A quoted phrase is one entity; its words are not entities on their own.
-    const inQuote = quoted.length > 0 && quoted.some(([start, end]) => m.index >= start && m.index < end);
-    const kind = inQuote ? undefined : entityKind(word, isSentenceStart(source, m.index));
-    if (kind === 'certain') entities.add(base);
-    else if (kind === 'tentative' && !isStopword(base) && !OPENERS.has(base) && spelled === undefined) tentative.add(base);
-  }
+  const state: WordState = { source, numbers, entities, quoted, tentative: new Set(), words: new Set(), negations: 0 };
+  if (ascii === undefined) for (const m of source.matchAll(WORD)) addWord(state, m[0], m.index);
+  else addAsciiWords(state);
   numbers.sort();
-  return { numbers, negations, entities, tentative, words };
+  return { numbers, negations: state.negations, entities, tentative: state.tentative, words: state.words };
+}
+
+interface WordState {
+  readonly source: string;
+  readonly numbers: string[];
+  readonly entities: Set<string>;
+  readonly quoted: ReadonlyArray<readonly [number, number]>;
+  readonly tentative: Set<string>;
+  readonly words: Set<string>;
+  negations: number;
+}
+
+/** One WORD match at `index` of the source: negation count, number words, entities. */
+function addWord(state: WordState, word: string, index: number): void {
+  const folded = word.toLowerCase();
+  const lower = folded.includes('’') ? folded.replace(/’/gu, "'") : folded;
+  const { words } = state;
+  words.add(lower);
+  if (NEGATIONS.has(lower) || BARE_NEGATIONS.has(lower) || lower.endsWith("n't")) state.negations++;
+  const spelled = NUMBER_WORDS[lower];
+  if (spelled !== undefined) state.numbers.push(spelled);
+  // Entities and word matching use the part before an apostrophe: Microsoft's = Microsoft, What's = What.
+  const apostrophe = lower.indexOf("'");
+  const base = apostrophe < 0 ? lower : lower.slice(0, apostrophe);
+  words.add(base);
+  // A word without capitals is never an entity (most words): skip the entity checks for it.
+  if (folded === word) return;
+  // A quoted phrase is one entity; its words are not entities on their own.
+  const { quoted } = state;
+  const inQuote = quoted.length > 0 && quoted.some(([start, end]) => index >= start && index < end);
+  const kind = inQuote ? undefined : entityKind(word, isSentenceStart(state.source, index));
+  if (kind === 'certain') state.entities.add(base);
+  else if (kind === 'tentative' && !isStopword(base) && !OPENERS.has(base) && spelled === undefined) state.tentative.add(base);
+}
+
+/** What the ASCII pass needs to know up front, or undefined when the text is not plain ASCII. */
+interface AsciiShape {
+  readonly digits: boolean;
+  readonly quotes: boolean;
+}
+
+const ASCII_MAX = 0x7f;
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+
+function asciiShape(text: string): AsciiShape | undefined {
+  let digits = false;
+  let quotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > ASCII_MAX) return undefined;
+    if (isDigit(c)) digits = true;
+    else if (c === QUOTE || c === APOSTROPHE) quotes = true;
+  }
+  return { digits, quotes };
+}
+
+/** WORD (`[\p{L}\p{N}]+(?:['’][\p{L}]+)*`) over plain ASCII: letters and digits, then `'letters` runs. */
+function addAsciiWords(state: WordState): void {
+  const text = state.source;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAsciiAlnum(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isAsciiAlnum(text.charCodeAt(i))) i++;
+    while (i + 1 < n && text.charCodeAt(i) === APOSTROPHE && isAsciiLetter(text.charCodeAt(i + 1))) {
+      i += 2;
+      while (i < n && isAsciiLetter(text.charCodeAt(i))) i++;
+    }
+    addWord(state, text.slice(start, i), start);
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return isAsciiLetter(c) || isDigit(c);
 }
 
 /** Reasons the two questions disagree; empty when a cached answer for one may serve the other. */

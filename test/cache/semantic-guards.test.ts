@@ -1,10 +1,23 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { guardFeatures, guardMismatches, type GuardReason } from '../../src/cache/semantic-guards.js';
 
 const mismatch = (a: string, b: string): GuardReason[] => guardMismatches(guardFeatures(a), guardFeatures(b));
 
 describe('semantic guards', () => {
+  test('the plain-ASCII pass extracts exactly what the general (NFKC + Unicode regex) path does', () => {
+    // A trailing no-break space sends a text down the general path (it is not ASCII) without changing
+    // its features: NFKC turns it into a space, which is no word, number, quote or sentence end.
+    const general = (text: string) => guardFeatures(`${text}\u00a0`);
+    const alphabet = [...'aeiouxyzAEIOUXYZ0123456789 .,!?;:-\'"()[]$%/\n', 'not', "n't", 'Paris', 'NASA', 'iPhone', 'two', 'first', 'What', 'The', "don't", 'dont', '1,000', '3.50', '2nd'];
+    const texts = fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(texts, (text) => assert.deepEqual(guardFeatures(text), general(text), JSON.stringify(text))), { numRuns: 3_000 });
+    for (const text of ["What's 1,000 in binary?", 'Define "vector search"', "Is it 'safe' in NYC? Paris isn't.", "it's Bob's 'Big Apple' trip", "'quoted'x 'a' b'c'd"]) {
+      assert.deepEqual(guardFeatures(text), general(text), text);
+    }
+  });
+
   test('paraphrases pass', () => {
     const pairs: Array<[string, string]> = [
       ['What is the capital of France?', "what's the capital city of France"],
