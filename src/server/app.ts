@@ -2,7 +2,7 @@
  * The HTTP application: Fastify with ragd's body parser, validators, request context, error
  * rendering and routes. Built from a started Runtime; `listen` is the caller's business (serve.ts).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RagdError } from '../errors/ragd-error.js';
 import type { Runtime } from '../runtime.js';
 import { registerErrorHandling, sendProblem } from './plugins/error-handler.js';
@@ -17,7 +17,6 @@ import { registerCacheRoutes } from './routes/cache.js';
 import { registerLoadShedding } from './plugins/load-shedding.js';
 import { registerTracingHooks } from '../observability/tracing-hooks.js';
 import { registerDashboard } from '../observability/dashboard-route.js';
-import { routeOf } from './plugins/request-context.js';
 import { registerQueryRoute } from './routes/query.js';
 import { registerSearchRoute } from './routes/search.js';
 import { validatorCompiler } from './validation.js';
@@ -49,7 +48,15 @@ export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstanc
   registerJsonBodyParser(app);
   // Tracing first: its onRoute wrapper must see every route, and the request log line carries its trace ids.
   const traceId = registerTracingHooks(app, rt.tracing);
-  registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs, traceId });
+  const observe = rt.config.observability;
+  // RAGD_METRICS=off: nothing is recorded per response (the overhead baseline).
+  const recordResponse = observe.metrics
+    ? (route: string, request: FastifyRequest, reply: FastifyReply): void => {
+        rt.metrics.recordHttpRequest({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+        rt.slo.record({ route, status: reply.statusCode, durationMs: reply.elapsedTime, isQuery: route === '/api/v1/rag/query' });
+      }
+    : undefined;
+  registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs, traceId, recordResponse });
   registerErrorHandling(app);
   // Callback style: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -61,17 +68,6 @@ export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstanc
   });
   const inFlight = registerLoadShedding(app, { ...rt.config.shedding, metrics: rt.metrics });
   app.decorate('inFlight', inFlight);
-  const observe = rt.config.observability;
-  // RAGD_METRICS=off: no hook at all, so the request path records nothing (the overhead baseline).
-  if (observe.metrics) {
-    // Callback style: no promise per request on the hot path.
-    app.addHook('onResponse', (request, reply, done) => {
-      const route = routeOf(request);
-      rt.metrics.recordHttpRequest({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
-      rt.slo.record({ route, status: reply.statusCode, durationMs: reply.elapsedTime, isQuery: route === '/api/v1/rag/query' });
-      done();
-    });
-  }
   // After shedding (cheapest refusal) and tracing (so refusals are traced too): auth, then rate limits.
   const ownEdge = edge ?? (await createEdge(rt.config, { log: rt.log, metrics: rt.metrics }));
   if (!edge) app.addHook('onClose', async () => ownEdge.close());

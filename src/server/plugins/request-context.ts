@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RagdError } from '../../errors/ragd-error.js';
 import { parseRequestTimeout } from '../../resilience/request-timeout.js';
 import { accessLineWriter } from '../../observability/access-line.js';
@@ -49,6 +49,11 @@ export interface RequestContextOptions {
   requestTimeoutMs: number;
   /** The trace id of a request (from registerTracingHooks), logged as `traceId`. Default: none. */
   traceId?: ((request: FastifyRequest) => string | undefined) | undefined;
+  /**
+   * Records a finished response (metrics, SLO) in the same onResponse hook as the log line, before
+   * it: one hook per response instead of two. Default: nothing (RAGD_METRICS=off).
+   */
+  recordResponse?: ((route: string, request: FastifyRequest, reply: FastifyReply) => void) | undefined;
 }
 
 /** Query parameters whose values are masked in the logged URL: anything that could be a credential. */
@@ -141,14 +146,17 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   // it; the bytes are pino's own (access-line.ts says why it is serialised by hand).
   const root = app.log as unknown as Logger;
   const writeAccessLine = accessLineWriter(root);
+  const record = options.recordResponse;
   app.addHook('onResponse', (request, reply, done) => {
+    const route = routeOf(request);
+    record?.(route, request, reply);
     const level = reply.statusCode >= 500 ? 'error' : 'info';
     if (!isLevelEnabled(app.log, level)) return done();
     const facts = request.facts;
     writeAccessLine(level, {
       reqId: request.id,
       method: request.method,
-      route: routeOf(request),
+      route,
       url: loggableUrl(request.url),
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
