@@ -4,7 +4,7 @@
  * results go to stderr, log lines to stdout). Per simulated request it makes the calls the server
  * makes: the app's onResponse recording (metrics.recordHttpRequest, slo.record), the query
  * route's Runtime#recordQuery and the cache's hit counter, and the access line request-context.ts
- * writes through the root logger (level check first). Configurations: (a) as RAGD_METRICS=off with
+ * writes (level check first; access-line.ts, pino's bytes to the root logger's destination). Configurations: (a) as RAGD_METRICS=off with
  * logs silent, (b) defaults; plus (b) without the log line and the log line alone. Lines go to the
  * real default destination (stdout), `--per-turn` requests per event-loop turn, so batching of
  * writes is as in a server handling that many requests per turn. Reports the best round's process
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { createDisabledMetrics, createMetrics, type Metrics } from '../src/observability/metrics.js';
 import { createLogger } from '../src/observability/logger.js';
+import { accessLineWriter, type AccessLineWriter } from '../src/observability/access-line.js';
 import { createSloTracker, type SloTracker } from '../src/observability/slo.js';
 import type { QueryDone } from '../src/rag/query-service.js';
 import { Runtime } from '../src/runtime.js';
@@ -48,6 +49,8 @@ interface Setup {
   log: Logger;
   /** Whether the access line is attempted (the level check always runs). */
   logLine: boolean;
+  /** The server's access-line writer for `log`. */
+  writeLine: AccessLineWriter;
 }
 
 /** The per-request observability calls of one exact cache hit, as the server makes them. */
@@ -61,20 +64,18 @@ function request(s: Setup, i: number): void {
     s.metrics.recordHttpRequest({ route: ROUTE, method: 'POST', status: 200 }, elapsed / 1000);
     s.slo.record({ route: ROUTE, status: 200, durationMs: elapsed, isQuery: true });
   }
-  // request-context.ts onResponse: the level check, then the line through the root logger.
+  // request-context.ts onResponse: the level check, then the access line (access-line.ts) to the
+  // root logger's destination.
   if (!s.logLine || !s.log.isLevelEnabled('info')) return;
-  s.log.info(
-    {
-      reqId: REQUEST_IDS[i & 1023],
-      method: 'POST',
-      route: ROUTE,
-      url: ROUTE,
-      status: 200,
-      durationMs: Math.round(elapsed * 100) / 100,
-      cache: 'exact',
-    },
-    'request completed',
-  );
+  s.writeLine('info', {
+    reqId: REQUEST_IDS[i & 1023] as string,
+    method: 'POST',
+    route: ROUTE,
+    url: ROUTE,
+    status: 200,
+    durationMs: Math.round(elapsed * 100) / 100,
+    cache: 'exact',
+  });
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -103,10 +104,10 @@ async function main(): Promise<void> {
   on.close();
   const slo = createSloTracker();
   const configs: [string, Setup][] = [
-    ['(a) metrics off, logs silent', { metrics: off, slo: undefined, log: silent, logLine: true }],
-    ['(b) metrics + SLO + access line', { metrics: on, slo, log: info, logLine: true }],
-    ['metrics + SLO only', { metrics: on, slo, log: silent, logLine: true }],
-    ['access line only', { metrics: off, slo: undefined, log: info, logLine: true }],
+    ['(a) metrics off, logs silent', { metrics: off, slo: undefined, log: silent, logLine: true, writeLine: accessLineWriter(silent) }],
+    ['(b) metrics + SLO + access line', { metrics: on, slo, log: info, logLine: true, writeLine: accessLineWriter(info) }],
+    ['metrics + SLO only', { metrics: on, slo, log: silent, logLine: true, writeLine: accessLineWriter(silent) }],
+    ['access line only', { metrics: off, slo: undefined, log: info, logLine: true, writeLine: accessLineWriter(info) }],
   ];
   const results = new Map<string, number>();
   for (let pass = 0; pass < 2; pass++) {

@@ -10,7 +10,9 @@
  *  (c2) (b) + tracing exported: OTEL_TRACES_EXPORTER=otlp to an OTLP/HTTP sink in this process that
  *      answers 200 and drops what it gets — (c1) plus OTLP JSON serialisation and an HTTP export per
  *      batch, on the server's main thread; the sink's work happens outside the server. Reported, not judged.
- * Rounds interleave the configurations so drift (thermal, other load) spreads over all. With `taskset`
+ * Rounds interleave the configurations so drift (thermal, other load) spreads over all; with
+ * `--simultaneous` all four run at once on the same server CPU and are loaded over the same seconds
+ * (four load generators in this process), so other load on the machine falls on each alike. With `taskset`
  * available the server is pinned to the last CPU and this process (load generator, OTLP sink) to
  * the others, so the two never compete for a core. The server's stdout goes to /dev/null: it still
  * formats and writes every log line, but no reader in this process competes with the load generator.
@@ -45,12 +47,15 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     route: { type: 'string', default: 'auto' },
     json: { type: 'string', default: 'bench/results/observability-overhead.json' },
+    simultaneous: { type: 'boolean', default: false },
   },
 });
 const DURATION_SEC = Number(args.duration);
 const WARMUP_SEC = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
 const CONNECTIONS = Number(args.connections);
+/** Run the four configurations at the same time (same CPU, same seconds) instead of one after another. */
+const SIMULTANEOUS = args.simultaneous === true;
 /** Throughput ratio floors: metrics + logs may cost 5%, tracing another 10%. */
 const TARGET_METRICS_LOGS = 0.95;
 const TARGET_TRACING = 0.9;
@@ -150,53 +155,79 @@ async function main(): Promise<void> {
   let route = args.route;
   const results: Record<Name, Measured[]> = { a: [], b: [], c1: [], c2: [] };
   const root = mkdtempSync(join(tmpdir(), 'ragd-obs-bench-'));
+  /** Starts variant `v` for `round` (own data dir, pinned, seeded) and returns it ready to load. */
+  const start = async (v: Variant, round: number): Promise<{ server: ChildServer; url: string; bodies: unknown[] }> => {
+    const server = await spawnServer({
+      // Event-loop-delay shedding off: seeding (ingestion) on a busy machine must not be refused.
+      env: { RAGD_DATA_DIR: join(root, `${v.name}-${round}`), RAGD_RATE_LIMIT: 'off', RAGD_SHED_MAX_IN_FLIGHT: '100000', RAGD_SHED_MAX_EVENT_LOOP_DELAY_MS: '600000', ...v.env },
+      command,
+      logLevel: v.logLevel,
+      stdout: 'ignore',
+      stderr: 'inherit',
+    });
+    try {
+      if (!placement.pinServer(server.child.pid as number)) throw new Error('could not pin the server to its CPU');
+      await seed(server, questions);
+      if (route === 'auto') route = (await exactHitsWork(server, questions[0] as string)) ? 'query-exact' : 'search';
+      const url = `${server.url}/api/v1/rag/${route === 'query-exact' ? 'query' : 'search'}`;
+      const bodies = questions.map((query) => (route === 'query-exact' ? { collection: 'bench', query } : { collection: 'bench', query, topK: 10 }));
+      return { server, url, bodies };
+    } catch (err) {
+      await stopServer(server);
+      throw err;
+    }
+  };
+  /** Loads one started variant and records its figures. */
+  const measure = async (v: Variant, round: number, target: { server: ChildServer; url: string; bodies: unknown[] }): Promise<void> => {
+    let exact = 0;
+    const pid = target.server.child.pid as number;
+    let cpuAtStart = Number.NaN;
+    const r: LoadResult = await runLoad({
+      url: target.url,
+      bodies: target.bodies,
+      connections: CONNECTIONS,
+      durationSec: DURATION_SEC,
+      warmupSec: WARMUP_SEC,
+      progress: false,
+      onMeasureStart: () => {
+        cpuAtStart = cpuSeconds(pid);
+      },
+      ...(route === 'query-exact'
+        ? {
+            onResponse: (_status: number, headers: Readonly<Record<string, string>>) => {
+              if (headers['x-cache'] === 'exact') exact += 1;
+            },
+          }
+        : {}),
+    });
+    if (route === 'query-exact' && exact < r.requests * 0.99) throw new Error(`(${v.name}) only ${exact} of ${r.requests} answers were exact cache hits`);
+    const cpuUsPerRequest = ((cpuSeconds(pid) - cpuAtStart) * 1e6) / Math.max(1, r.requests);
+    results[v.name].push({ rps: r.rps, p50: r.latency.p50, p99: r.latency.p99, cpuUsPerRequest, non2xx: r.non2xx, errors: r.errors });
+    console.error(
+      `round ${round + 1}/${ROUNDS} (${v.name}) ${v.label}: ${r.rps.toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ` +
+        `${cpuUsPerRequest.toFixed(1)} µs CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}`,
+    );
+  };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const v of variants) {
-        const dataDir = join(root, `${v.name}-${round}`);
-        const server = await spawnServer({
-          env: { RAGD_DATA_DIR: dataDir, RAGD_RATE_LIMIT: 'off', RAGD_SHED_MAX_IN_FLIGHT: '100000', ...v.env },
-          command,
-          logLevel: v.logLevel,
-          stdout: 'ignore',
-          stderr: 'inherit',
-        });
+      if (SIMULTANEOUS) {
+        // Every configuration at once, on the same server CPU, loaded over the same seconds: whatever
+        // else the machine does in a round falls on all of them alike.
+        const started: { server: ChildServer; url: string; bodies: unknown[] }[] = [];
         try {
-          if (!placement.pinServer(server.child.pid as number)) throw new Error('could not pin the server to its CPU');
-          await seed(server, questions);
-          if (route === 'auto') route = (await exactHitsWork(server, questions[0] as string)) ? 'query-exact' : 'search';
-          const url = `${server.url}/api/v1/rag/${route === 'query-exact' ? 'query' : 'search'}`;
-          const bodies = questions.map((query) => (route === 'query-exact' ? { collection: 'bench', query } : { collection: 'bench', query, topK: 10 }));
-          let exact = 0;
-          const pid = server.child.pid as number;
-          let cpuAtStart = Number.NaN;
-          const r: LoadResult = await runLoad({
-            url,
-            bodies,
-            connections: CONNECTIONS,
-            durationSec: DURATION_SEC,
-            warmupSec: WARMUP_SEC,
-            progress: false,
-            onMeasureStart: () => {
-              cpuAtStart = cpuSeconds(pid);
-            },
-            ...(route === 'query-exact'
-              ? {
-                  onResponse: (_status: number, headers: Readonly<Record<string, string>>) => {
-                    if (headers['x-cache'] === 'exact') exact += 1;
-                  },
-                }
-              : {}),
-          });
-          if (route === 'query-exact' && exact < r.requests * 0.99) throw new Error(`(${v.name}) only ${exact} of ${r.requests} answers were exact cache hits`);
-          const cpuUsPerRequest = ((cpuSeconds(pid) - cpuAtStart) * 1e6) / Math.max(1, r.requests);
-          results[v.name].push({ rps: r.rps, p50: r.latency.p50, p99: r.latency.p99, cpuUsPerRequest, non2xx: r.non2xx, errors: r.errors });
-          console.error(
-            `round ${round + 1}/${ROUNDS} (${v.name}) ${v.label}: ${r.rps.toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ` +
-              `${cpuUsPerRequest.toFixed(1)} µs CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}`,
-          );
+          for (const v of variants) started.push(await start(v, round));
+          await Promise.all(variants.map((v, i) => measure(v, round, started[i]!)));
         } finally {
-          await stopServer(server);
+          await Promise.all(started.map((t) => stopServer(t.server)));
+        }
+        continue;
+      }
+      for (const v of variants) {
+        const target = await start(v, round);
+        try {
+          await measure(v, round, target);
+        } finally {
+          await stopServer(target.server);
         }
       }
     }
@@ -237,7 +268,7 @@ async function main(): Promise<void> {
   const cost = (v: number): string => `${((1 - v) * 100).toFixed(1)}%`;
 
   console.log(
-    `\nragd observability overhead — node ${process.version}, ${cpuCount} CPUs (${placement.description}), route ${route}, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_SEC} s per configuration (median)`,
+    `\nragd observability overhead — node ${process.version}, ${cpuCount} CPUs (${placement.description}), route ${route}, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_SEC} s per configuration (median), ${SIMULTANEOUS ? 'configurations loaded simultaneously' : 'configurations one after another'}`,
   );
   console.log('| configuration | req/s | p50 ms | p99 ms | server CPU µs/request |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
@@ -257,7 +288,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
-    `${JSON.stringify({ node: process.version, cpus: cpuCount, pinned, route, connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, summary, ratios: { metricsLogs, tracing, tracingOtlp, metricsLogsCpu, tracingCpu, tracingOtlpCpu }, otlpSink: sink.stats }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, cpus: cpuCount, pinned, simultaneous: SIMULTANEOUS, route, connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, summary, ratios: { metricsLogs, tracing, tracingOtlp, metricsLogsCpu, tracingCpu, tracingOtlpCpu }, otlpSink: sink.stats }, null, 2)}\n`,
   );
   console.log(`wrote ${out}`);
   if (verdictMetrics < TARGET_METRICS_LOGS || verdictTracing < TARGET_TRACING) process.exitCode = 99;
