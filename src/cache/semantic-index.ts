@@ -18,10 +18,10 @@
  * Small indexes skip the graph: up to `exactScanMaxSize` live vectors (default
  * DEFAULT_SEMANTIC_EXACT_SCAN_MAX, 256) a search is an exact SIMD scan over a dense copy of the live
  * vectors (exact-scan.ts), because a graph walk costs more than scanning a few hundred vectors and
- * is only approximate. Both paths re-score their candidates with the same `dot` of the same
- * normalised query, so they report identical similarities, and neither ever returns a dead id. The
- * dense copy exists only while the index is small: it is dropped when the index outgrows the bound
- * and rebuilt from the live vectors on the first search after it shrinks back.
+ * is only approximate. Both paths re-score their candidates with the same exact cosine (f64 dot
+ * product over the query's norm), so they report identical similarities, and neither ever returns
+ * a dead id. The dense copy exists only while the index is small: it is dropped when the index
+ * outgrows the bound and rebuilt from the live vectors on the first search after it shrinks back.
  */
 import usearch from 'usearch';
 import { ExactScan } from './exact-scan.js';
@@ -144,24 +144,27 @@ export class AnnIndex {
   search(query: Float32Array, k: number): AnnMatch[] {
     const total = this.graph.size();
     if (k <= 0 || total === 0 || this.vectors.size === 0 || query.length !== this.dimensions) return [];
-    const q = unit(query);
-    if (q === undefined) return [];
-    if (this.vectors.size <= this.opts.exactScanMaxSize) return this.rescore(q, this.exactScan().search(q, k), k);
+    const norm = Math.sqrt(dot(query, query));
+    if (!(norm > 0) || !Number.isFinite(norm)) return [];
+    // Inner products rank exactly as cosines do against unit vectors: the scan needs no normalised copy.
+    if (this.vectors.size <= this.opts.exactScanMaxSize) return this.rescore(query, norm, this.exactScan().search(query, k), k);
     const fetch = Math.min(total, this.dead.size === 0 ? k : k + Math.min(this.dead.size, DEAD_OVERFETCH));
-    const { keys } = this.graph.search(q, fetch, THREADS);
+    // The i8 graph quantises what it is given, so it walks with the unit query.
+    const { keys } = this.graph.search(scaled(query, 1 / norm), fetch, THREADS);
     const ids: number[] = [];
     for (let i = 0; i < keys.length; i++) ids.push(Number(keys[i]));
-    return this.rescore(q, ids, k);
+    return this.rescore(query, norm, ids, k);
   }
 
-  /** The first `k` live ids of `ids`, scored exactly against the unit query `q`, best first. */
-  private rescore(q: Float32Array, ids: readonly number[], k: number): AnnMatch[] {
+  /** The first `k` live ids of `ids` with their exact cosine to `query` (of length `norm`), best first. */
+  private rescore(query: Float32Array, norm: number, ids: readonly number[], k: number): AnnMatch[] {
     const out: AnnMatch[] = [];
     for (let i = 0; i < ids.length && out.length < k; i++) {
       const id = ids[i]!;
       const vector = this.vectors.get(id);
       if (vector === undefined) continue;
-      out.push({ id, similarity: dot(q, vector) });
+      // Rounding can nudge a self-match just past 1.
+      out.push({ id, similarity: Math.min(1, dot(query, vector) / norm) });
     }
     return out.sort((a, b) => b.similarity - a.similarity);
   }
@@ -216,12 +219,15 @@ export class AnnIndex {
 
 /** `v` scaled to unit length (a new array), or undefined for a zero or non-finite vector. */
 function unit(v: Float32Array): Float32Array | undefined {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
-  norm = Math.sqrt(norm);
+  const norm = Math.sqrt(dot(v, v));
   if (!(norm > 0) || !Number.isFinite(norm)) return undefined;
+  return scaled(v, 1 / norm);
+}
+
+/** A new array of `v` times `factor`. */
+function scaled(v: Float32Array, factor: number): Float32Array {
   const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! * factor;
   return out;
 }
 
@@ -240,6 +246,5 @@ function dot(a: Float32Array, b: Float32Array): number {
     s3 += a[i + 3]! * b[i + 3]!;
   }
   for (; i < n; i++) s0 += a[i]! * b[i]!;
-  // Rounding can nudge a self-match just past 1.
-  return Math.min(1, s0 + s1 + (s2 + s3));
+  return s0 + s1 + (s2 + s3);
 }
