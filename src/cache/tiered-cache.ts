@@ -99,7 +99,8 @@ export class TieredCache {
       if (this.isSuspended(tier)) continue;
       let entry: CacheEntry | undefined;
       try {
-        entry = await tier.store.get(key);
+        // The in-process first tier answers without a promise (a miss there is the common case here).
+        entry = i === 0 && this.firstSync !== undefined ? this.firstSync.getSync(key) : await tier.store.get(key);
       } catch (err) {
         this.failed(tier, err);
         continue;
