@@ -126,8 +126,9 @@ export class EmbeddingCache {
     this.events.miss('embedding');
     const vectors = await embedFn([text]);
     if (vectors.length !== 1) throw new TypeError(`embedFn returned ${vectors.length} vectors for 1 texts`);
+    // The cache keeps its own copy (write), so the embedder's array can go to the caller as it is.
     await this.write(key, vectors[0]!);
-    return new Float32Array(vectors[0]!);
+    return vectors[0]!;
   }
 
   private readMemory(key: string): Float32Array | undefined {
