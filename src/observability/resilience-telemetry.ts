@@ -14,6 +14,14 @@ function split(name: string): { dependency: Dependency; provider: string } {
   return { dependency: base, provider: provider ?? 'default' };
 }
 
+/** `split(name)`, computed once per dependency name: the call-outcome listener runs on every provider call. */
+const splitNames = new Map<string, { dependency: Dependency; provider: string }>();
+function splitCached(name: string): { dependency: Dependency; provider: string } {
+  let parts = splitNames.get(name);
+  if (parts === undefined) splitNames.set(name, (parts = split(name)));
+  return parts;
+}
+
 export function subscribeResilienceTelemetry(registry: ResilienceRegistry, metrics: Metrics | undefined, log: Logger): void {
   registry.events.on('stateChange', (e) => {
     metrics?.recordBreakerTransition(e.name, e.from, e.to);
@@ -27,9 +35,11 @@ export function subscribeResilienceTelemetry(registry: ResilienceRegistry, metri
   registry.events.on('retry', (e) => metrics.retries.inc({ name: e.name }));
   registry.events.on('bulkheadRejected', (e) => metrics.bulkheadRejections.inc({ name: e.name }));
   registry.events.on('callOutcome', (e) => {
-    metrics.recordProviderCall({ ...split(e.name), outcome: e.outcome }, e.durationMs / 1000);
-    const snap = registry.get(e.name).snapshot();
-    metrics.bulkheadActive.set({ name: e.name }, snap.bulkhead.active);
-    metrics.bulkheadQueued.set({ name: e.name }, snap.bulkhead.queued);
+    const { dependency, provider } = splitCached(e.name);
+    metrics.recordProviderCall({ dependency, provider, outcome: e.outcome }, e.durationMs / 1000);
+    // The two gauges straight from the bulkhead: a full pipeline snapshot per call cost more than the call.
+    const bulkhead = registry.get(e.name).bulkhead;
+    metrics.bulkheadActive.set({ name: e.name }, bulkhead.activeCalls);
+    metrics.bulkheadQueued.set({ name: e.name }, bulkhead.queuedCalls);
   });
 }

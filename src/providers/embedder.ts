@@ -17,6 +17,14 @@ export interface Embedder {
   readonly model: string;
   readonly dimensions: number | undefined;
   embed(texts: string[], options: CallOptions): Promise<Float32Array[]>;
+  /**
+   * In-process embedders only (no I/O, nothing to wait for): the vectors `embed` would return,
+   * computed synchronously on the calling thread. Callers use it for batches of at most
+   * `inProcessBatchMax` texts, so that no call holds the event loop for long.
+   */
+  embedInProcess?(texts: readonly string[]): Float32Array[];
+  /** The most texts one `embedInProcess` call should take; present with `embedInProcess`. */
+  readonly inProcessBatchMax?: number;
   /** Cheap reachability check for readiness (never a billable call where the API allows it). */
   probe(options: CallOptions): Promise<void>;
   close(): Promise<void>;

@@ -28,6 +28,16 @@ export class ResilientEmbedder implements Embedder {
   }
 
   embed(texts: string[], options: CallOptions): Promise<Float32Array[]> {
+    const inner = this.inner;
+    if (inner.embedInProcess !== undefined && texts.length <= (inner.inProcessBatchMax ?? 0)) {
+      // An in-process embedder (the local one) has nothing to abort or time out once it runs: the
+      // pipeline checks the signal and deadline before the call and skips the deadline machinery.
+      return this.pipeline.executeLocal(() => inner.embedInProcess!(texts), {
+        signal: options.signal,
+        deadline: options.deadline,
+        idempotent: true,
+      });
+    }
     return this.pipeline.execute((signal) => this.inner.embed(texts, { ...options, signal }), {
       signal: options.signal,
       deadline: options.deadline,

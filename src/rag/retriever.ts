@@ -152,7 +152,8 @@ export class Retriever {
 
   private vectorSearch<T>(fn: () => T, options: RetrieveOptions): Promise<T> {
     if (!this.vectorPipeline) return Promise.resolve(fn());
-    return this.vectorPipeline.execute(async () => fn(), { signal: options.signal, deadline: options.deadline, idempotent: false });
+    // The ANN search is synchronous and in-process: no deadline signal or timer to build for it.
+    return this.vectorPipeline.executeLocal(fn, { signal: options.signal, deadline: options.deadline, idempotent: false });
   }
 
   private checkEmbedder(c: CollectionRecord): void {

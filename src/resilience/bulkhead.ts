@@ -105,6 +105,16 @@ export class Bulkhead {
     }
   }
 
+  /** Calls holding a slot now (`snapshot().active` without building a snapshot). */
+  get activeCalls(): number {
+    return this.active;
+  }
+
+  /** Calls waiting for a slot now (`snapshot().queued`). */
+  get queuedCalls(): number {
+    return this.queue.size;
+  }
+
   snapshot(): BulkheadSnapshot {
     return {
       name: this.name,

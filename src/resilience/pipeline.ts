@@ -18,7 +18,7 @@ import { Bulkhead, type BulkheadSnapshot, type Release } from './bulkhead.js';
 import { CircuitBreaker, type BreakerPermit, type BreakerSnapshot } from './circuit-breaker.js';
 import { classifyOutcome, errorCode } from './classify.js';
 import { withRuntime, type Runtime } from './clock.js';
-import { createDeadlineSignal, resolveDeadline, type DeadlineSignal } from './deadline.js';
+import { createDeadlineSignal, deadlineExceeded, resolveDeadline, type DeadlineSignal } from './deadline.js';
 import { ResilienceEventHub, outcomeOf, type ResilienceEvents } from './events.js';
 import type { FaultInjector } from './fault-injection.js';
 import { DEFAULT_PIPELINE_POLICY, validatePolicy, type PipelinePolicy } from './policy.js';
@@ -127,6 +127,51 @@ export class Pipeline {
     } finally {
       release?.();
       guard?.dispose();
+    }
+  }
+
+  /**
+   * Runs synchronous, in-process work (an ANN index search, the local embedder) through the
+   * pipeline without what only asynchronous work needs: no deadline signal (an AbortController and
+   * a timer), no listener on the caller's signal, no race against the deadline and no retry loop,
+   * since nothing can interrupt synchronous code once it runs. These were most of `execute`'s cost
+   * for work that takes microseconds. What stays is the same as `execute`'s: the breaker admits and
+   * counts the call, it takes a bulkhead slot and counts against the retry budget, the caller's
+   * signal and the deadline are checked before the call (same errors), and the same events are
+   * emitted. It is never retried: repeating deterministic in-process work cannot help.
+   * Goes through `execute` instead (with its signal and retries) when a fault is injected for this
+   * dependency, since injected faults are asynchronous, or when no bulkhead slot is free, so the call
+   * queues exactly as it would there.
+   * @throws (as a rejected promise) the errors of `execute`.
+   */
+  executeLocal<T>(fn: () => T, options: ExecuteOptions = {}): Promise<T> {
+    const release = this.faults?.has(this.name) === true ? undefined : this.bulkhead.tryAcquire();
+    if (release === undefined) return this.execute(async () => fn(), options);
+    const start = this.runtime.now();
+    let attempts = 0;
+    try {
+      this.breaker.assertAdmits();
+      // The checks a deadline signal makes when it is created (see DeadlineGuard), in the same order.
+      if (options.signal?.aborted === true) throw abortReasonToError(options.signal.reason);
+      if (resolveDeadline(start, this.policy.timeoutMs, options.deadline) <= start) throw deadlineExceeded(this.name);
+      this.budget.recordCall();
+      attempts = 1;
+      const permit = this.breaker.acquire();
+      const begun = this.runtime.now();
+      let value: T;
+      try {
+        value = fn();
+      } catch (raw) {
+        throw this.settleFailure(permit, raw, undefined, begun, 1);
+      }
+      permit.success(this.runtime.now() - begun);
+      this.emitOutcome(start, attempts, undefined);
+      return Promise.resolve(value);
+    } catch (err) {
+      this.emitOutcome(start, attempts, err);
+      return Promise.reject(err);
+    } finally {
+      release();
     }
   }
 
@@ -251,12 +296,13 @@ export class Pipeline {
     }
   }
 
-  /** Reports a failed attempt to the breaker and returns the error the caller should see. */
-  private settleFailure(permit: BreakerPermit, raw: unknown, signal: AbortSignal, begun: number, n: number): unknown {
-    const err = signal.aborted ? abortReasonToError(signal.reason) : raw;
+  /** Reports a failed attempt to the breaker and returns the error the caller should see (no signal: in-process work, never aborted). */
+  private settleFailure(permit: BreakerPermit, raw: unknown, signal: AbortSignal | undefined, begun: number, n: number): unknown {
+    const aborted = signal?.aborted === true;
+    const err = aborted ? abortReasonToError(signal.reason) : raw;
     let kind = classifyOutcome(err);
     // A deadline the caller made very short is not the dependency's fault (see DEFAULT_TIMEOUT_FAILURE_MIN_MS).
-    if (kind === 'failure' && signal.aborted && this.runtime.now() - begun < this.policy.timeoutFailureMinMs) {
+    if (kind === 'failure' && aborted && this.runtime.now() - begun < this.policy.timeoutFailureMinMs) {
       kind = 'ignored';
     }
     if (kind === 'failure') {

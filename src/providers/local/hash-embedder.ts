@@ -81,6 +81,19 @@ export class HashEmbedder implements Embedder {
     return out;
   }
 
+  /** Up to one slice of texts may be embedded synchronously (see `embedInProcess`). */
+  readonly inProcessBatchMax = EMBED_SLICE;
+
+  /**
+   * The vectors `embed` returns, computed synchronously and without the signal and deadline checks
+   * (the caller, the resilience pipeline, makes them before calling). For at most `inProcessBatchMax` texts.
+   */
+  embedInProcess(texts: readonly string[]): Float32Array[] {
+    const out: Float32Array[] = new Array<Float32Array>(texts.length);
+    for (let i = 0; i < texts.length; i++) out[i] = this.hasher.vector(texts[i] as string);
+    return out;
+  }
+
   /** Embeds one text synchronously (for benchmarks and in-process callers that own the thread). */
   embedSync(text: string): Float32Array {
     return this.hasher.vector(text);
