@@ -8,7 +8,15 @@ import { axis, near } from './semantic-vectors.js';
 const P = 'sem:v1:partition-a';
 const Q = 'sem:v1:partition-b';
 
-function setup(options: ConstructorParameters<typeof SemanticCache>[0] = {}) {
+type Options = NonNullable<ConstructorParameters<typeof SemanticCache>[0]>;
+
+/** Every behaviour holds on both search paths of the index: the exact scan (small partitions) and the HNSW graph. */
+const INDEX_PATHS: ReadonlyArray<[string, Options['index']]> = [
+  ['exact scan', {}],
+  ['HNSW graph', { exactScanMaxSize: 0 }],
+];
+
+function setupCache(options: Options = {}) {
   const clock = new FakeClock();
   const events = new CountingCacheEvents();
   const similarities: number[] = [];
@@ -16,7 +24,8 @@ function setup(options: ConstructorParameters<typeof SemanticCache>[0] = {}) {
   return { clock, events, similarities, cache };
 }
 
-describe('SemanticCache', () => {
+for (const [path, index] of INDEX_PATHS) describe(`SemanticCache (${path})`, () => {
+  const setup = (options: Options = {}) => setupCache({ index, ...options });
   test('a paraphrase at or above the threshold hits; below it misses', () => {
     const { cache, similarities } = setup();
     cache.store(P, 'What is the capital of France?', axis(0), { answer: 'Paris' });
