@@ -11,6 +11,8 @@ import type { FastifyInstance } from 'fastify';
 
 /** Bodies smaller than this are sent as they are: 1 KB, below which headers and CPU cost more than the bytes saved. */
 export const COMPRESSION_THRESHOLD_BYTES = 1024;
+/** Response encodings offered, in the server's order of preference (brotli compresses JSON ~15% smaller than gzip). */
+export const COMPRESSION_ENCODINGS = ['br', 'gzip'] as const;
 /**
  * What gets compressed: text and JSON-ish types, explicitly not `text/event-stream`, because a
  * compressor buffers and SSE must reach the client event by event. (SSE replies are also written
@@ -140,7 +142,7 @@ export async function registerHttpHygiene(app: FastifyInstance, options: HttpHyg
   if (options.compression) {
     await app.register(compress, {
       global: true,
-      encodings: ['br', 'gzip'],
+      encodings: [...COMPRESSION_ENCODINGS],
       threshold: COMPRESSION_THRESHOLD_BYTES,
       customTypes: COMPRESSIBLE_TYPES,
       // Compressed request bodies are not accepted: one less decompression-bomb surface.
