@@ -12,6 +12,8 @@ export class ResponseTally {
   readonly statuses = new Map<number, number>();
   /** Answers per `x-cache` value (lower-cased); `none` when the header is absent. */
   readonly cache = new Map<string, number>();
+  /** Answers per `content-encoding` value; `identity` when the header is absent. */
+  readonly encodings = new Map<string, number>();
   /** Answers marked degraded (`x-ragd-degraded` header or `"degraded":true`). */
   degraded = 0;
   /**
@@ -30,6 +32,8 @@ export class ResponseTally {
     if (ok) this.ok++;
     const cache = headers['x-cache']?.toLowerCase() ?? 'none';
     this.cache.set(cache, (this.cache.get(cache) ?? 0) + 1);
+    const encoding = headers['content-encoding'] ?? 'identity';
+    this.encodings.set(encoding, (this.encodings.get(encoding) ?? 0) + 1);
     const degradedReasons = headers['x-ragd-degraded'];
     if (degradedReasons !== undefined || body.includes('"degraded":true')) this.degraded++;
     if (body.includes('RAGD_ERR_CIRCUIT_OPEN') || (degradedReasons !== undefined && /circuit|breaker/i.test(degradedReasons))) {

@@ -133,6 +133,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     let upstreamBefore = 0;
     const { load: result, cpuUsPerRequest } = await measured(options.serverPid, {
       ...load,
+      headers: { ...load.headers, ...scenario.headers },
       url: `${ctx.baseUrl}${scenario.path}`,
       bodies: scenario.bodies(ctx),
       onMeasureStart: () => {

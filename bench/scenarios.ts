@@ -17,7 +17,10 @@ export const DOCUMENTS_PATH = '/api/v1/rag/documents';
 /** Share of answers that must show the intended path (x-cache value, upstream call, results). */
 export const VERIFY_MIN_RATIO = 0.99;
 
-export const SCENARIO_NAMES = ['exact-hit', 'semantic-hit', 'cache-miss', 'search', 'ingest', 'provider'] as const;
+export const SCENARIO_NAMES = ['exact-hit', 'exact-hit-br', 'semantic-hit', 'cache-miss', 'search', 'ingest', 'provider'] as const;
+
+/** What browsers, undici's fetch and most HTTP clients send: the exact-hit-br scenario's load carries it. */
+export const CLIENT_ACCEPT_ENCODING = 'gzip, deflate, br';
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** Where and as whom the scenarios talk to ragd. */
@@ -58,6 +61,8 @@ export interface Scenario {
   seed?(ctx: ScenarioContext): Promise<void>;
   /** Bodies rotated per request, or a function of the request index for bodies that must not repeat. */
   bodies(ctx: ScenarioContext): Bodies;
+  /** Headers the measured load adds to the context's (not used while seeding). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Judges the measured answers. */
   verify(tally: ResponseTally, facts: RunFacts): Verification;
 }
@@ -116,6 +121,22 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     seed: (ctx) => askOnce(ctx, EXACT_QUERIES),
     bodies: (ctx) => EXACT_QUERIES.map((query) => ({ query, collection: ctx.collection })),
     verify: (t) => byRatio(t.cacheRatio('exact'), 'had x-cache: exact', t.metrics()),
+  },
+  'exact-hit-br': {
+    name: 'exact-hit-br',
+    description: `exact-hit, from a client that accepts compression (Accept-Encoding: ${CLIENT_ACCEPT_ENCODING}): brotli bodies`,
+    path: QUERY_PATH,
+    needsCorpus: true,
+    needsUpstream: false,
+    headers: { 'accept-encoding': CLIENT_ACCEPT_ENCODING },
+    seed: (ctx) => askOnce(ctx, EXACT_QUERIES),
+    bodies: (ctx) => EXACT_QUERIES.map((query) => ({ query, collection: ctx.collection })),
+    verify: (t) => {
+      const exact = t.cacheRatio('exact');
+      const br = t.ratio(t.encodings.get('br') ?? 0);
+      const ok = exact >= VERIFY_MIN_RATIO && br >= VERIFY_MIN_RATIO;
+      return { ok, detail: `${share(exact)} had x-cache: exact, ${share(br)} content-encoding: br (need >= ${share(VERIFY_MIN_RATIO)} each)`, metrics: { ...t.metrics(), br_ratio: br } };
+    },
   },
   'semantic-hit': {
     name: 'semantic-hit',

@@ -66,7 +66,7 @@ function nonNegative(value: string): number {
 program
   .command('bench')
   .description('load-test ragd against a bare Fastify route in the same run')
-  .option('--scenarios <list>', 'comma-separated: exact-hit, semantic-hit, cache-miss, search, ingest, provider', 'exact-hit,semantic-hit,cache-miss,search,ingest,provider')
+  .option('--scenarios <list>', 'comma-separated: exact-hit, exact-hit-br, semantic-hit, cache-miss, search, ingest, provider', 'exact-hit,exact-hit-br,semantic-hit,cache-miss,search,ingest,provider')
   .option('-c, --connections <n>', 'concurrent connections', positiveInt, 10)
   .option('-d, --duration <s>', 'measured seconds per scenario', positiveInt, 10)
   .option('-w, --warmup <s>', 'warm-up seconds per scenario', nonNegative, 2)

@@ -27,7 +27,7 @@ test('ragd bench: every scenario runs against a real ragd and verifies its path'
     const report = JSON.parse(readFileSync(json, 'utf8')) as { scenarios: { name: string; verification: { ok: boolean; detail: string }; load: { requests: number } }[]; reference: { requests: number } };
     assert.ok(report.reference.requests > 0);
     const names = report.scenarios.map((s) => s.name).sort();
-    assert.deepEqual(names, ['cache-miss', 'exact-hit', 'ingest', 'provider', 'search', 'semantic-hit']);
+    assert.deepEqual(names, ['cache-miss', 'exact-hit', 'exact-hit-br', 'ingest', 'provider', 'search', 'semantic-hit']);
     for (const s of report.scenarios) {
       assert.ok(s.load.requests > 0, `${s.name} sent requests`);
       assert.equal(s.verification.ok, true, `${s.name}: ${s.verification.detail}`);
