@@ -6,16 +6,21 @@
  * Emits a `model` event first so callers can report which model answered.
  */
 import type { ResilienceRegistry } from '../resilience/registry.js';
+import { abortReasonToError } from '../resilience/abort.js';
 import { streamWithFallback } from '../resilience/fallback.js';
 import type { CallOptions } from './call-options.js';
 import type { GenerateEvent, GenerateRequest, Generator, GeneratorKind } from './generator.js';
 
 export class ResilientGenerator implements Generator {
+  /** The resilience pipeline name of each generator in the chain (`generation:<kind>`). */
+  private readonly pipelineNames: readonly string[];
+
   constructor(
     private readonly chain: readonly Generator[],
     private readonly registry: ResilienceRegistry,
   ) {
     if (chain.length === 0) throw new Error('ResilientGenerator needs at least one generator');
+    this.pipelineNames = chain.map((g) => `generation:${g.kind}`);
   }
 
   get kind(): GeneratorKind {
@@ -27,9 +32,16 @@ export class ResilientGenerator implements Generator {
   }
 
   async *stream(request: GenerateRequest, options: CallOptions): AsyncGenerator<GenerateEvent> {
-    const candidates = this.chain.map((g) => ({
+    if (this.chain.length === 1) {
+      // One generator and its breaker open (the common case while it is down): refused here, with
+      // the checks and the refusal streamWithFallback would make, before building its candidates.
+      if (options.signal.aborted) throw abortReasonToError(options.signal.reason);
+      const refused = this.registry.get(this.pipelineNames[0]!).refuse();
+      if (refused !== undefined) throw refused;
+    }
+    const candidates = this.chain.map((g, i) => ({
       name: `${g.kind}:${g.model}`,
-      pipeline: this.registry.get(`generation:${g.kind}`),
+      pipeline: this.registry.get(this.pipelineNames[i]!),
       call: (signal: AbortSignal) => g.stream(request, { ...options, signal }),
     }));
     const opened = await streamWithFallback(candidates, {

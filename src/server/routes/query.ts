@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerRequest, CacheMode, CachedAnswer, CacheOutcome } from '../../rag/answer-cache.js';
 import type { QueryEvent, QueryRequest } from '../../rag/query-service.js';
+import { citationsJson } from '../../rag/citation-json.js';
 import { isDegradable } from '../../rag/retriever.js';
 import { SPAN_NAMES } from '../../observability/tracing-attributes.js';
 import { requestSpan } from '../../observability/tracing-hooks.js';
@@ -102,10 +103,22 @@ function answerBody(value: CachedAnswer, cache: CacheOutcome) {
 const hitBodies = new WeakMap<CachedAnswer, Partial<Record<CacheOutcome, string>>>();
 
 function answerJson(value: CachedAnswer, cache: CacheOutcome): string {
+  if (cache === 'miss') return missJson(value);
   if (cache !== 'exact' && cache !== 'semantic') return JSON.stringify(answerBody(value, cache));
   let bodies = hitBodies.get(value);
   if (bodies === undefined) hitBodies.set(value, (bodies = {}));
   return (bodies[cache] ??= JSON.stringify(answerBody(value, cache)));
+}
+
+/**
+ * `JSON.stringify(answerBody(value, 'miss'))`, byte for byte, with each cited chunk's JSON reused
+ * across answers (citationsJson): a miss or a degraded answer is serialised once and never again,
+ * so the hit-body cache above cannot help it.
+ */
+function missJson(value: CachedAnswer): string {
+  if (typeof value.answer !== 'string') return JSON.stringify(answerBody(value, 'miss'));
+  // doneBody always has members (mode first), so its JSON is `{...}` with something inside.
+  return `{"answer":${JSON.stringify(value.answer)},"citations":${citationsJson(value.citations)},${JSON.stringify(doneBody(value, 'miss')).slice(1)}`;
 }
 
 /** The models and parameters that go into every answer key: fixed for the process, so built once (frozen, so the key builder can memoise their JSON). */
