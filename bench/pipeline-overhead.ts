@@ -6,6 +6,8 @@
  *
  * Run: node --import tsx bench/pipeline-overhead.ts [iterations] [runs]
  * Reports the median over runs of (pipeline ns/call - direct ns/call). Target: <= 50 µs per call.
+ * Also reports `Pipeline.executeLocal` (synchronous in-process work: no deadline signal or timer)
+ * around a synchronous function, against the same direct baseline.
  */
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 
@@ -36,6 +38,14 @@ async function throughPipeline(n: number): Promise<number> {
   return sum;
 }
 
+/** The synchronous in-process path (Pipeline.executeLocal: the ANN search, the local embedder). */
+const localFn = (): number => 1;
+async function throughLocal(n: number): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += await pipeline.executeLocal(localFn, { signal: caller.signal, idempotent: true });
+  return sum;
+}
+
 async function time(run: (n: number) => Promise<number>, n: number): Promise<number> {
   const start = process.hrtime.bigint();
   const sum = await run(n);
@@ -53,6 +63,8 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   await direct(WARMUP);
   await throughPipeline(WARMUP);
+  await throughLocal(WARMUP);
+  const localNs: number[] = [];
   const directNs: number[] = [];
   const pipelineNs: number[] = [];
   const overheadNs: number[] = [];
@@ -62,12 +74,14 @@ async function main(): Promise<void> {
     directNs.push(d);
     pipelineNs.push(p);
     overheadNs.push(p - d);
+    localNs.push((await time(throughLocal, ITERATIONS)) - d);
   }
   const overheadUs = median(overheadNs) / 1000;
   console.log(`node ${process.version}, ${ITERATIONS} sequential calls x ${RUNS} runs (after ${WARMUP} warm-up calls each)`);
   console.log(`direct:   median ${median(directNs).toFixed(0)} ns/call`);
   console.log(`pipeline: median ${median(pipelineNs).toFixed(0)} ns/call`);
   console.log(`overhead: median ${(median(overheadNs)).toFixed(0)} ns/call = ${overheadUs.toFixed(2)} µs (runs: ${overheadNs.map((x) => (x / 1000).toFixed(2)).join(', ')} µs)`);
+  console.log(`executeLocal overhead: median ${median(localNs).toFixed(0)} ns/call (runs: ${localNs.map((x) => (x / 1000).toFixed(2)).join(', ')} µs)`);
   console.log(`target <= ${TARGET_US} µs: ${overheadUs <= TARGET_US ? 'met' : 'MISSED'}; call outcomes observed: ${outcomes}`);
   const breaker = pipeline.snapshot().breaker;
   if (breaker.state !== 'closed' || breaker.totals.failures !== 0) throw new Error('bench calls must all succeed');
