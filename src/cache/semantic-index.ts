@@ -142,12 +142,13 @@ export class AnnIndex {
 
   /** Up to `k` live ids nearest to `query`, best first, with exact cosine similarities. */
   search(query: Float32Array, k: number): AnnMatch[] {
-    const total = this.graph.size();
-    if (k <= 0 || total === 0 || this.vectors.size === 0 || query.length !== this.dimensions) return [];
+    if (k <= 0 || this.vectors.size === 0 || query.length !== this.dimensions) return [];
     const norm = Math.sqrt(dot(query, query));
     if (!(norm > 0) || !Number.isFinite(norm)) return [];
     // Inner products rank exactly as cosines do against unit vectors: the scan needs no normalised copy.
     if (this.vectors.size <= this.opts.exactScanMaxSize) return this.rescore(query, norm, this.exactScan().search(query, k), k);
+    // Every live vector is in the serving graph, so it is not empty here.
+    const total = this.graph.size();
     const fetch = Math.min(total, this.dead.size === 0 ? k : k + Math.min(this.dead.size, DEAD_OVERFETCH));
     // The i8 graph quantises what it is given, so it walks with the unit query.
     const { keys } = this.graph.search(scaled(query, 1 / norm), fetch, THREADS);
