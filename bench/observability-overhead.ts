@@ -10,9 +10,7 @@
  *  (c2) (b) + tracing exported: OTEL_TRACES_EXPORTER=otlp to an OTLP/HTTP sink in this process that
  *      answers 200 and drops what it gets — (c1) plus OTLP JSON serialisation and an HTTP export per
  *      batch, on the server's main thread; the sink's work happens outside the server. Reported, not judged.
- * Rounds interleave the configurations so drift (thermal, other load) spreads over all; with
- * `--simultaneous` all four run at once on the same server CPU and are loaded over the same seconds
- * (four load generators in this process), so other load on the machine falls on each alike. With `taskset`
+ * Rounds interleave the configurations so drift (thermal, other load) spreads over all. With `taskset`
  * available the server is pinned to the last CPU and this process (load generator, OTLP sink) to
  * the others, so the two never compete for a core. The server's stdout goes to /dev/null: it still
  * formats and writes every log line, but no reader in this process competes with the load generator.
@@ -47,15 +45,12 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     route: { type: 'string', default: 'auto' },
     json: { type: 'string', default: 'bench/results/observability-overhead.json' },
-    simultaneous: { type: 'boolean', default: false },
   },
 });
 const DURATION_SEC = Number(args.duration);
 const WARMUP_SEC = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
 const CONNECTIONS = Number(args.connections);
-/** Run the four configurations at the same time (same CPU, same seconds) instead of one after another. */
-const SIMULTANEOUS = args.simultaneous === true;
 /** Throughput ratio floors: metrics + logs may cost 5%, tracing another 10%. */
 const TARGET_METRICS_LOGS = 0.95;
 const TARGET_TRACING = 0.9;
@@ -210,18 +205,6 @@ async function main(): Promise<void> {
   };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      if (SIMULTANEOUS) {
-        // Every configuration at once, on the same server CPU, loaded over the same seconds: whatever
-        // else the machine does in a round falls on all of them alike.
-        const started: { server: ChildServer; url: string; bodies: unknown[] }[] = [];
-        try {
-          for (const v of variants) started.push(await start(v, round));
-          await Promise.all(variants.map((v, i) => measure(v, round, started[i]!)));
-        } finally {
-          await Promise.all(started.map((t) => stopServer(t.server)));
-        }
-        continue;
-      }
       for (const v of variants) {
         const target = await start(v, round);
         try {
@@ -268,7 +251,7 @@ async function main(): Promise<void> {
   const cost = (v: number): string => `${((1 - v) * 100).toFixed(1)}%`;
 
   console.log(
-    `\nragd observability overhead — node ${process.version}, ${cpuCount} CPUs (${placement.description}), route ${route}, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_SEC} s per configuration (median), ${SIMULTANEOUS ? 'configurations loaded simultaneously' : 'configurations one after another'}`,
+    `\nragd observability overhead — node ${process.version}, ${cpuCount} CPUs (${placement.description}), route ${route}, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION_SEC} s per configuration (median)`,
   );
   console.log('| configuration | req/s | p50 ms | p99 ms | server CPU µs/request |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
@@ -288,7 +271,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
-    `${JSON.stringify({ node: process.version, cpus: cpuCount, pinned, simultaneous: SIMULTANEOUS, route, connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, summary, ratios: { metricsLogs, tracing, tracingOtlp, metricsLogsCpu, tracingCpu, tracingOtlpCpu }, otlpSink: sink.stats }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, cpus: cpuCount, pinned, route, connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, summary, ratios: { metricsLogs, tracing, tracingOtlp, metricsLogsCpu, tracingCpu, tracingOtlpCpu }, otlpSink: sink.stats }, null, 2)}\n`,
   );
   console.log(`wrote ${out}`);
   if (verdictMetrics < TARGET_METRICS_LOGS || verdictTracing < TARGET_TRACING) process.exitCode = 99;
