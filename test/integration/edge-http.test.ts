@@ -98,6 +98,45 @@ describe('compression', () => {
   });
 });
 
+describe('compressed cache hits', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer({});
+    const res = await call(srv.url, 'POST', '/api/v1/rag/documents', { documents: [{ id: 'big', title: 'Energy', text: BIG_TEXT }] });
+    assert.equal(res.status, 201, res.text);
+  });
+  after(async () => {
+    await srv.stop();
+  });
+
+  test('an exact hit is sent in the encoding the client takes, the same bytes every time, decoding to the plain body', async () => {
+    const url = `${srv.url}/api/v1/rag/query`;
+    const body = { query: 'What do the sentences say about solar panels and the grid?', topK: 5 };
+    const miss = await raw(url, 'POST', {}, body);
+    assert.equal(miss.headers['x-cache'], 'miss');
+    const plain = await raw(url, 'POST', {}, body);
+    assert.equal(plain.headers['x-cache'], 'exact');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.ok(plain.body.length > 1024, `a body worth compressing (${plain.body.length} bytes)`);
+    const br1 = await raw(url, 'POST', { 'accept-encoding': 'gzip, deflate, br' }, body);
+    const br2 = await raw(url, 'POST', { 'accept-encoding': 'gzip, deflate, br' }, body);
+    for (const br of [br1, br2]) {
+      assert.equal(br.headers['x-cache'], 'exact');
+      assert.equal(br.headers['content-encoding'], 'br');
+      assert.equal(Number(br.headers['content-length']), br.body.length);
+      assert.match(String(br.headers.vary), /accept-encoding/i);
+      assert.equal(brotliDecompressSync(br.body).toString('utf8'), plain.body.toString('utf8'));
+    }
+    assert.deepEqual(br2.body, br1.body, 'compressed once, sent as is');
+    const gz = await raw(url, 'POST', { 'accept-encoding': 'gzip' }, body);
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.body).toString('utf8'), plain.body.toString('utf8'));
+    const none = await raw(url, 'POST', { 'accept-encoding': 'identity' }, body);
+    assert.equal(none.headers['content-encoding'], undefined);
+    assert.deepEqual(none.body, plain.body);
+  });
+});
+
 describe('headers, CORS, OpenAPI and /docs', () => {
   let srv: TestServer;
   before(async () => {

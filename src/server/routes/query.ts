@@ -19,6 +19,7 @@ import type { Metadata } from '../../store/types.js';
 import type { Runtime } from '../../runtime.js';
 import { reserveAnswerTokens } from '../answer-budget.js';
 import { renderProblem } from '../problem.js';
+import { cachedBody, type CompressedForms } from '../precompressed-body.js';
 import { queryBody } from '../schemas.js';
 import { SseWriter } from '../sse.js';
 import { DEFAULT_COLLECTION, requireText } from './common.js';
@@ -36,6 +37,7 @@ interface QueryBody {
 
 export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
   const models = answerModels(rt);
+  const compress = rt.config.compression;
   app.post<{ Body: QueryBody }>(
     '/api/v1/rag/query',
     { config: { scope: 'query', routeClass: 'query' }, schema: { body: queryBody, tags: ['rag'], summary: 'Ask a question' } },
@@ -75,6 +77,11 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
       }
       // Sent as a string: Fastify sends strings as they are, with the content type set here.
       reply.type(JSON_TYPE);
+      if (cache === 'exact' || cache === 'semantic') {
+        // A hit's body, and its compressed forms, are made once per cached answer (precompressed-body.ts).
+        const hit = hitBody(value, cache);
+        return cachedBody(request, reply, hit.text, hit.compressed, compress);
+      }
       return answerJson(value, cache);
     },
   );
@@ -100,14 +107,24 @@ function answerBody(value: CachedAnswer, cache: CacheOutcome) {
  * per outcome: JSON.stringify of a ~4 KB answer with citations was the largest single cost of a
  * hit. Entries go when the answer object does.
  */
-const hitBodies = new WeakMap<CachedAnswer, Partial<Record<CacheOutcome, string>>>();
+const hitBodies = new WeakMap<CachedAnswer, Partial<Record<'exact' | 'semantic', HitBody>>>();
+
+/** A cache hit's JSON text and its compressed forms, made as clients ask for them. */
+interface HitBody {
+  text: string;
+  compressed: CompressedForms;
+}
+
+function hitBody(value: CachedAnswer, cache: 'exact' | 'semantic'): HitBody {
+  let bodies = hitBodies.get(value);
+  if (bodies === undefined) hitBodies.set(value, (bodies = {}));
+  return (bodies[cache] ??= { text: JSON.stringify(answerBody(value, cache)), compressed: {} });
+}
 
 function answerJson(value: CachedAnswer, cache: CacheOutcome): string {
   if (cache === 'miss') return missJson(value);
-  if (cache !== 'exact' && cache !== 'semantic') return JSON.stringify(answerBody(value, cache));
-  let bodies = hitBodies.get(value);
-  if (bodies === undefined) hitBodies.set(value, (bodies = {}));
-  return (bodies[cache] ??= JSON.stringify(answerBody(value, cache)));
+  if (cache === 'exact' || cache === 'semantic') return hitBody(value, cache).text;
+  return JSON.stringify(answerBody(value, cache));
 }
 
 /**
