@@ -63,7 +63,7 @@ describe('cachedBody', () => {
 
   test('no compression: small bodies, x-no-compression, compression off', async () => {
     forms = {};
-    for (const headers of [{ 'x-small': '1' }, { 'x-no-compression': '1' }]) {
+    for (const headers of [{ 'x-small': '1' }, { 'x-no-compression': '1' }] as Record<string, string>[]) {
       const res = await get('/cached', { 'accept-encoding': 'br, gzip', ...headers });
       assert.equal(res.headers['content-encoding'], undefined, JSON.stringify(headers));
     }
