@@ -35,7 +35,7 @@ describe('cachedBody', () => {
 
   test('the encoding is the one the plugin picks, for every Accept-Encoding', async () => {
     for (const ae of ['br', 'gzip', 'gzip, deflate, br', 'gzip;q=1, br;q=0.5', 'br;q=0', '*', 'x-gzip', 'identity', 'deflate', 'BR', 'gzip;q=0, identity', '']) {
-      const headers = ae === '' ? {} : { 'accept-encoding': ae };
+      const headers: Record<string, string> = ae === '' ? {} : { 'accept-encoding': ae };
       const [cached, plain] = [await get('/cached', headers), await get('/plain', headers)];
       assert.equal(cached.headers['content-encoding'], plain.headers['content-encoding'], `Accept-Encoding: ${ae}`);
       const body = cached.rawPayload;
