@@ -37,14 +37,15 @@ const BARE_NEGATIONS = new Set([
   'dont', 'doesnt', 'didnt', 'isnt', 'arent', 'wasnt', 'werent', 'cant', 'couldnt', 'shouldnt', 'wouldnt', 'wont',
   'hasnt', 'havent', 'hadnt', 'mustnt', 'neednt', 'aint', 'mightnt', 'shant',
 ]);
-const NUMBER_WORDS: Record<string, string> = {
+/** A Map, not an object literal: a plain object would answer `constructor`, `toString`... from its prototype. */
+const NUMBER_WORDS = new Map<string, string>(Object.entries({
   zero: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9', ten: '10',
   eleven: '11', twelve: '12', thirteen: '13', fourteen: '14', fifteen: '15', sixteen: '16', seventeen: '17', eighteen: '18',
   nineteen: '19', twenty: '20', thirty: '30', forty: '40', fifty: '50', sixty: '60', seventy: '70', eighty: '80', ninety: '90',
   hundred: '100', thousand: '1000', million: '1000000', billion: '1000000000', trillion: '1000000000000', dozen: '12',
   first: '1st', second: '2nd', third: '3rd', fourth: '4th', fifth: '5th', sixth: '6th', seventh: '7th', eighth: '8th',
   ninth: '9th', tenth: '10th', eleventh: '11th', twelfth: '12th',
-};
+}));
 /** Words that open questions and commands; capitalised at sentence start they are not names. */
 const OPENERS = new Set([
   'what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how', 'is', 'are', 'was', 'were', 'do', 'does', 'did',
@@ -100,7 +101,7 @@ function addWord(state: WordState, word: string, index: number): void {
   const { words } = state;
   words.add(lower);
   if (NEGATIONS.has(lower) || BARE_NEGATIONS.has(lower) || lower.endsWith("n't")) state.negations++;
-  const spelled = NUMBER_WORDS[lower];
+  const spelled = NUMBER_WORDS.get(lower);
   if (spelled !== undefined) state.numbers.push(spelled);
   // Entities and word matching use the part before an apostrophe: Microsoft's = Microsoft, What's = What.
   const apostrophe = lower.indexOf("'");

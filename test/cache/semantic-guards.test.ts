@@ -46,6 +46,13 @@ describe('semantic guards', () => {
     for (const [a, b] of pairs) assert.ok(mismatch(a, b).includes('numbers'), `${a} / ${b}`);
   });
 
+  test("words that name Object.prototype's members are words, not numbers", () => {
+    for (const word of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf']) {
+      assert.deepEqual(guardFeatures(`What does the ${word} do?`).numbers, [], word);
+      assert.deepEqual(mismatch(`What does the ${word} do?`, `what does ${word} do`), [], word);
+    }
+  });
+
   test('negations must agree', () => {
     const pairs: Array<[string, string]> = [
       ['Is aspirin safe during pregnancy?', 'Is aspirin not safe during pregnancy?'],
