@@ -10,7 +10,9 @@
  *  (c2) (b) + tracing exported: OTEL_TRACES_EXPORTER=otlp to an OTLP/HTTP sink in this process that
  *      answers 200 and drops what it gets — (c1) plus OTLP JSON serialisation and an HTTP export per
  *      batch, on the server's main thread; the sink's work happens outside the server. Reported, not judged.
- * Rounds interleave the configurations so drift (thermal, other load) spreads over all. With `taskset`
+ * The four servers run side by side for the whole bench (idle while another is loaded); each round
+ * loads every configuration for `--duration` seconds, in order in even rounds and in reverse in odd
+ * ones, so drift (this VM slows down under sustained load; other load) favours no configuration. With `taskset`
  * available the server is pinned to the last CPU and this process (load generator, OTLP sink) to
  * the others, so the two never compete for a core. The server's stdout goes to /dev/null: it still
  * formats and writes every log line, but no reader in this process competes with the load generator.
@@ -182,7 +184,6 @@ async function main(): Promise<void> {
       bodies: target.bodies,
       connections: CONNECTIONS,
       durationSec: DURATION_SEC,
-      warmupSec: WARMUP_SEC,
       progress: false,
       onMeasureStart: () => {
         cpuAtStart = cpuSeconds(pid);
@@ -203,18 +204,25 @@ async function main(): Promise<void> {
         `${cpuUsPerRequest.toFixed(1)} µs CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}`,
     );
   };
+  // All four servers start once and stay up; each round then loads every configuration for
+  // DURATION_SEC, in order (a, b, c1, c2) in even rounds and reversed in odd ones. This VM slows down
+  // under sustained load (the same server measured five times in a row: 45, 57, 63, 61, 74 µs of CPU
+  // per request), so a fixed order favours whichever configuration runs first; with the order
+  // reversed every other round, each configuration of a compared pair runs first equally often, and
+  // the verdict is the median of per-round ratios, taken within one round's few seconds.
+  const started: { server: ChildServer; url: string; bodies: unknown[] }[] = [];
   try {
+    for (const v of variants) started.push(await start(v, 0));
+    // One unmeasured warm-up per server (JIT, caches), then the measured rounds without warm-up.
+    for (const t of started) await runLoad({ url: t.url, bodies: t.bodies, connections: CONNECTIONS, durationSec: WARMUP_SEC, progress: false });
     for (let round = 0; round < ROUNDS; round++) {
-      for (const v of variants) {
-        const target = await start(v, round);
-        try {
-          await measure(v, round, target);
-        } finally {
-          await stopServer(target.server);
-        }
+      for (let k = 0; k < variants.length; k++) {
+        const i = round % 2 === 0 ? k : variants.length - 1 - k;
+        await measure(variants[i]!, round, started[i]!);
       }
     }
   } finally {
+    await Promise.all(started.map((t) => stopServer(t.server)));
     sink.server.close();
     rmSync(root, { recursive: true, force: true });
   }

@@ -1,15 +1,21 @@
 /**
  * Where the process's JSON log lines go (stdout by default): appended to a pending string as pino
- * writes them, and written once per event-loop turn, every line of the turn in one `write(2)`. The
- * request path only appends; a busy server writes tens of lines per syscall.
+ * writes them, and written in batches, every line of a batch in one `write(2)`: a batch is written
+ * {@link DEFAULT_FLUSH_DELAY_MS} after its first line, or at once when it reaches
+ * {@link DEFAULT_FLUSH_BYTES}. The request path only appends; a busy server writes hundreds of
+ * lines per syscall.
+ *
+ * Why a short timer rather than "once per event-loop turn" (setImmediate), which this did before: a
+ * loaded server turns its loop thousands of times a second with a few requests each, so a write and
+ * an immediate per turn cost ~12 µs per exact-cache-hit request in the observability bench (about
+ * a sixth of the request; the line's formatting itself is ~1 µs), while a write every 10 ms costs
+ * next to nothing per request (bench/README.md, "Observability overhead"). The price is that a
+ * line reaches stdout up to 10 ms after it was logged; nothing is lost on exit (below).
  *
  * Why not sonic-boom (pino.destination): in async mode its `write` recomputes `Buffer.byteLength`
  * of the whole pending chunk on every line (O(n²) bytes scanned per batch, ~30% of a line's cost
  * in a profile), and each batch is an `fs.write` through libuv's thread pool, which costs a thread
- * hand-off and wake-up per write; its sync mode is one syscall per line. Measured per line written
- * to /dev/null at 1, 4 and 16 lines per event-loop turn (bench/observability-micro.ts): sonic-boom
- * async ~8.4/3.8/2.5 µs of CPU, thread-pool batches ~4.3/1.2/0.7 µs, one write per turn
- * ~2.8/0.8/0.3 µs (an empty turn costs ~1.3/0.35/0.13 µs).
+ * hand-off and wake-up per write; its sync mode is one syscall per line.
  *
  * Never stalls the event loop on a pipe: Node opens a stdout pipe non-blocking, so a full pipe (a
  * slow log reader) answers EAGAIN and the batch waits in memory, retried every 10 ms, bounded by
@@ -27,6 +33,13 @@ import fs from 'node:fs';
  * in `dropped` rather than growing memory without limit.
  */
 export const DEFAULT_MAX_PENDING = 16 * 1024 * 1024;
+/**
+ * How long a batch waits for more lines before it is written: 10 ms, short next to anything a person
+ * or a log shipper notices, long enough that a loaded server writes one batch for many requests.
+ */
+export const DEFAULT_FLUSH_DELAY_MS = 10;
+/** A batch this large (UTF-16 units, ~64 KB) is written at once rather than after the delay. */
+export const DEFAULT_FLUSH_BYTES = 64 * 1024;
 /** Wait before retrying a write refused with EAGAIN (a full non-blocking pipe): 10 ms. */
 export const EAGAIN_RETRY_MS = 10;
 /** `flushSync` retries EAGAIN this many times, EAGAIN_RETRY_MS apart, before giving up: ~1 s. */
@@ -45,8 +58,10 @@ export interface LineDestinationOptions {
   maxPending?: number;
   /** Defaults to `node:fs`. */
   fs?: WriteSyncFs;
-  /** Runs the batch write after the current turn. Defaults to `setImmediate`. */
+  /** Runs the batch write later. Defaults to an unref'd `setTimeout` of DEFAULT_FLUSH_DELAY_MS. */
   schedule?: (fn: () => void) => void;
+  /** A batch of this many UTF-16 units is written at once. Defaults to DEFAULT_FLUSH_BYTES. */
+  flushBytes?: number;
   /** Runs a retry after EAGAIN, `ms` later. Defaults to an unref'd `setTimeout`. */
   retryLater?: (fn: () => void, ms: number) => void;
   /** Flush synchronously on process exit. Defaults to true. */
@@ -68,6 +83,7 @@ export class LineDestination {
   private readonly writeString: (fd: number, text: string) => number;
   private readonly writeBuffer: (fd: number, buffer: Buffer, offset: number, length: number) => number;
   private readonly schedule: (fn: () => void) => void;
+  private readonly flushBytes: number;
   private readonly retryLater: (fn: () => void, ms: number) => void;
   private pending = '';
   private pendingLength = 0;
@@ -88,7 +104,8 @@ export class LineDestination {
     const files = options.fs ?? fs;
     this.writeString = (fd, text) => files.writeSync(fd, text);
     this.writeBuffer = (fd, buffer, offset, length) => files.writeSync(fd, buffer, offset, length);
-    this.schedule = options.schedule ?? setImmediate;
+    this.schedule = options.schedule ?? ((fn) => setTimeout(fn, DEFAULT_FLUSH_DELAY_MS).unref());
+    this.flushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES;
     this.retryLater = options.retryLater ?? ((fn, ms) => setTimeout(fn, ms).unref());
     if (options.flushOnExit ?? true) {
       flushedOnExit.add(this);
@@ -113,9 +130,12 @@ export class LineDestination {
     this.pending += line;
     this.pendingLength += line.length;
     this.pendingLines++;
-    if (!this.scheduled && this.leftover === undefined) {
+    if (this.leftover !== undefined) return true; // an EAGAIN retry is pending; it writes these too
+    // A full batch goes now (the scheduled write, if any, then finds less or nothing to do).
+    if (this.pendingLength >= this.flushBytes) this.writeAndSettle();
+    else if (!this.scheduled) {
       this.scheduled = true;
-      this.schedule(this.onTurnEnd);
+      this.schedule(this.onFlushDue);
     }
     return true;
   }
@@ -123,7 +143,11 @@ export class LineDestination {
   /** Calls `cb` once every line queued so far is written (or dropped). pino's `logger.flush(cb)` lands here. */
   flush(cb: (err?: Error) => void = () => {}): void {
     if (this.leftover === undefined && this.pendingLength === 0) process.nextTick(cb, this.failed);
-    else this.waiters.push(cb);
+    else {
+      this.waiters.push(cb);
+      // Asked to flush: write now (on the next tick) rather than when the batch's delay is up.
+      if (this.leftover === undefined) process.nextTick(this.onFlushNow);
+    }
   }
 
   /** Writes everything queued now, waiting out EAGAIN (up to ~1 s). For process exit. */
@@ -139,8 +163,12 @@ export class LineDestination {
     flushedOnExit.delete(this);
   }
 
-  private readonly onTurnEnd = (): void => {
+  private readonly onFlushDue = (): void => {
     this.scheduled = false;
+    if (this.leftover === undefined) this.writeAndSettle();
+  };
+
+  private readonly onFlushNow = (): void => {
     if (this.leftover === undefined) this.writeAndSettle();
   };
 

@@ -1,4 +1,4 @@
-// LineDestination: lines batched into one write per event-loop turn, short writes resumed at the
+// LineDestination: lines batched into one write per flush (a short timer, or a full batch), short writes resumed at the
 // exact byte, EAGAIN waited out, a broken fd dropping (and counting) lines, flush/flushSync, and
 // lines surviving process.exit and crashes through the default logger.
 import { test, describe } from 'node:test';
@@ -34,7 +34,7 @@ class FakeFs implements WriteSyncFs {
 }
 
 /** A destination whose turn ends and retries run when the test says so. */
-function manual(options: { maxPending?: number } = {}) {
+function manual(options: { maxPending?: number; flushBytes?: number } = {}) {
   const fs = new FakeFs();
   const turns: (() => void)[] = [];
   const retries: (() => void)[] = [];
@@ -94,6 +94,27 @@ describe('LineDestination', () => {
     assert.equal(fs.text, 'one\ntwo\n');
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(flushed, 'flush callbacks run once everything is written');
+  });
+
+  test('a batch that reaches flushBytes is written at once, without waiting for the scheduled write', () => {
+    const { fs, dest, endTurn, turns } = manual({ flushBytes: 10 });
+    dest.write('abc\n');
+    assert.equal(fs.text, '', 'under the size: waits for the scheduled write');
+    dest.write('defghij\n');
+    assert.equal(fs.text, 'abc\ndefghij\n', 'at the size: written now');
+    dest.write('k\n');
+    endTurn();
+    assert.equal(fs.text, 'abc\ndefghij\nk\n', 'the scheduled write takes the rest');
+    assert.equal(turns.length, 0);
+    assert.equal(fs.calls, 2);
+  });
+
+  test('flush(cb) writes what is pending without waiting for the scheduled write', async () => {
+    const { fs, dest, turns } = manual();
+    dest.write('now\n');
+    assert.equal(turns.length, 1);
+    await new Promise((resolve) => dest.flush(resolve));
+    assert.equal(fs.text, 'now\n');
   });
 
   test('another write error stops the destination: lines are dropped and counted, flush reports the error', async () => {
