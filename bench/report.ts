@@ -20,6 +20,12 @@ export interface ScenarioResult {
   readonly verification: Verification;
   /** The counts behind the verification (statuses, x-cache values, degraded answers). */
   readonly tally: Readonly<Record<string, unknown>>;
+  /**
+   * The reference as measured right before and right after this scenario (mean of the two): what
+   * its ratios are taken against, since this VM slows down under sustained load and a reference
+   * measured once, first, after a pause would flatter itself against later scenarios.
+   */
+  readonly reference?: { readonly rps: number; readonly cpuUsPerRequest?: number };
 }
 
 export interface BenchReport {
@@ -57,22 +63,26 @@ export function formatBenchTable(report: BenchReport): string {
   const refCpu = report.referenceCpuUsPerRequest;
   const withCpu = refCpu !== undefined;
   const ms = (x: number): string => x.toFixed(2);
-  const row = (name: string, l: LoadResult, cpu: number | undefined, verified: string): string[] => [
-    name,
-    Math.round(l.rps).toLocaleString('en-US'),
-    ms(l.latency.p50),
-    ms(l.latency.p95),
-    ms(l.latency.p99),
-    `${(l.errorRate * 100).toFixed(2)}%`,
-    refRps > 0 ? `${(l.rps / refRps).toFixed(3)}x` : 'n/a',
-    ...(withCpu ? [cpu === undefined ? 'n/a' : cpu.toFixed(1), cpu === undefined ? 'n/a' : `${(refCpu / cpu).toFixed(3)}x`] : []),
-    verified,
-  ];
+  const row = (name: string, l: LoadResult, cpu: number | undefined, verified: string, ref?: ScenarioResult['reference']): string[] => {
+    const rRps = ref?.rps ?? refRps;
+    const rCpu = ref?.cpuUsPerRequest ?? refCpu;
+    return [
+      name,
+      Math.round(l.rps).toLocaleString('en-US'),
+      ms(l.latency.p50),
+      ms(l.latency.p95),
+      ms(l.latency.p99),
+      `${(l.errorRate * 100).toFixed(2)}%`,
+      rRps > 0 ? `${(l.rps / rRps).toFixed(3)}x` : 'n/a',
+      ...(withCpu ? [cpu === undefined ? 'n/a' : cpu.toFixed(1), cpu === undefined || rCpu === undefined ? 'n/a' : `${(rCpu / cpu).toFixed(3)}x`] : []),
+      verified,
+    ];
+  };
   const table = formatTable(
     ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'vs ref', ...(withCpu ? ['CPU µs/req', 'CPU vs ref'] : []), 'verified'],
     [
       row(REFERENCE_NAME, report.reference, refCpu, '-'),
-      ...report.scenarios.map((s) => row(s.name, s.load, s.cpuUsPerRequest, s.verification.ok ? 'yes' : 'NO')),
+      ...report.scenarios.map((s) => row(s.name, s.load, s.cpuUsPerRequest, s.verification.ok ? 'yes' : 'NO', s.reference)),
     ],
   );
   const lines = [
@@ -83,6 +93,7 @@ export function formatBenchTable(report: BenchReport): string {
   ];
   // Throughput per CPU: on a saturated core, req/s is 1 / CPU time per request, so the CPU ratio is
   // the throughput ratio with the noise of other processes on the machine taken out.
+  if (report.scenarios.some((s) => s.reference !== undefined)) lines.push('vs ref: against the reference measured right before and right after each scenario (mean of the two); the reference row is its first run.');
   if (withCpu) lines.push('CPU vs ref = reference CPU per request / scenario CPU per request (server process, utime + stime).');
   for (const s of report.scenarios) {
     if (!s.verification.ok) lines.push(`UNVERIFIED ${s.name}: ${s.verification.detail}`);

@@ -109,48 +109,63 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const referenceUrl = options.referenceUrl ?? ownReference?.url ?? '';
   let reference: LoadResult;
   let referenceCpu: number | undefined;
+  const referenceBody = [{ query: 'reference request of a typical size' }];
+  /** The reference again, after a scenario, without warm-up: it brackets each scenario (see ScenarioResult.reference). */
+  const measureReference = () => measured(options.referencePid, { ...load, warmupSec: 0, url: referenceUrl, bodies: referenceBody });
   try {
     log(`reference: ${referenceUrl}`);
-    const r = await measured(options.referencePid, { ...load, url: referenceUrl, bodies: [{ query: 'reference request of a typical size' }] });
+    const r = await measured(options.referencePid, { ...load, url: referenceUrl, bodies: referenceBody });
     reference = r.load;
     referenceCpu = r.cpuUsPerRequest;
+  } catch (err) {
+    await ownReference?.close();
+    throw err;
+  }
+  let before = { rps: reference.rps, cpu: referenceCpu };
+
+  const results: ScenarioResult[] = [];
+  try {
+    if (scenarios.some((s) => s.needsCorpus)) {
+      log(`seeding collection ${ctx.collection}`);
+      await seedCorpus(ctx);
+    }
+    for (const scenario of scenarios) {
+      if (scenario.seed) {
+        log(`seeding ${scenario.name}`);
+        await scenario.seed(ctx);
+      }
+      log(`running ${scenario.name}`);
+      const tally = new ResponseTally();
+      let upstreamBefore = 0;
+      const { load: result, cpuUsPerRequest } = await measured(options.serverPid, {
+        ...load,
+        headers: { ...load.headers, ...scenario.headers },
+        url: `${ctx.baseUrl}${scenario.path}`,
+        bodies: scenario.bodies(ctx),
+        onMeasureStart: () => {
+          upstreamBefore = options.upstream?.stats().chat ?? 0;
+        },
+        onResponse: (status, headers, body) => tally.record(status, headers, body),
+      });
+      const upstreamChatCalls = options.upstream ? options.upstream.stats().chat - upstreamBefore : undefined;
+      const verification = scenario.verify(tally, upstreamChatCalls === undefined ? {} : { upstreamChatCalls });
+      log(`reference after ${scenario.name}`);
+      const after = await measureReference();
+      const mean = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : (x + y) / 2);
+      const bracketCpu = mean(before.cpu, after.cpuUsPerRequest);
+      results.push({
+        name: scenario.name,
+        description: scenario.description,
+        load: result,
+        ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }),
+        verification,
+        tally: tally.toJSON(),
+        reference: { rps: (before.rps + after.load.rps) / 2, ...(bracketCpu === undefined ? {} : { cpuUsPerRequest: bracketCpu }) },
+      });
+      before = { rps: after.load.rps, cpu: after.cpuUsPerRequest };
+    }
   } finally {
     await ownReference?.close();
-  }
-
-  if (scenarios.some((s) => s.needsCorpus)) {
-    log(`seeding collection ${ctx.collection}`);
-    await seedCorpus(ctx);
-  }
-  const results: ScenarioResult[] = [];
-  for (const scenario of scenarios) {
-    if (scenario.seed) {
-      log(`seeding ${scenario.name}`);
-      await scenario.seed(ctx);
-    }
-    log(`running ${scenario.name}`);
-    const tally = new ResponseTally();
-    let upstreamBefore = 0;
-    const { load: result, cpuUsPerRequest } = await measured(options.serverPid, {
-      ...load,
-      headers: { ...load.headers, ...scenario.headers },
-      url: `${ctx.baseUrl}${scenario.path}`,
-      bodies: scenario.bodies(ctx),
-      onMeasureStart: () => {
-        upstreamBefore = options.upstream?.stats().chat ?? 0;
-      },
-      onResponse: (status, headers, body) => tally.record(status, headers, body),
-    });
-    const upstreamChatCalls = options.upstream ? options.upstream.stats().chat - upstreamBefore : undefined;
-    const verification = scenario.verify(tally, upstreamChatCalls === undefined ? {} : { upstreamChatCalls });
-    results.push({
-      name: scenario.name,
-      description: scenario.description,
-      load: result,
-      ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }),
-      verification,
-      tally: tally.toJSON(),
-    });
   }
 
   const verdicts = evaluateThresholds(
@@ -177,7 +192,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     },
-    config: { baseUrl: ctx.baseUrl, referenceUrl, connections, durationSec, warmupSec, ...(options.placement ? { placement: options.placement } : {}) },
+    config: {
+      baseUrl: ctx.baseUrl,
+      referenceUrl,
+      connections,
+      durationSec,
+      warmupSec,
+      ...(options.placement ? { placement: options.placement } : {}),
+    },
     reference,
     ...(referenceCpu === undefined ? {} : { referenceCpuUsPerRequest: referenceCpu }),
     scenarios: results,

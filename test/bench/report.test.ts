@@ -66,6 +66,17 @@ describe('bench report', () => {
     assert.match(text, /SKIPPED ingest:p99<9 \[ingest\] - scenario not run/);
   });
 
+  test("a scenario's ratios are taken against the reference measured around it, when given", () => {
+    const bracketed: BenchReport = {
+      ...report,
+      referenceCpuUsPerRequest: 30,
+      scenarios: [{ ...report.scenarios[0]!, cpuUsPerRequest: 60, reference: { rps: 25000, cpuUsPerRequest: 24 } }],
+    };
+    const text = formatBenchTable(bracketed);
+    assert.match(text, /^exact-hit\s+20,000\s+.*0\.800x\s+60\.0\s+0\.400x\s+yes$/m);
+    assert.match(text, /reference measured right before and right after each scenario/);
+  });
+
   test('JSON round-trips', () => {
     assert.deepEqual(JSON.parse(formatBenchJson(report)), JSON.parse(JSON.stringify(report)));
   });
