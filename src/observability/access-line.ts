@@ -2,7 +2,8 @@
  * The per-request access line, written straight to the pino logger's destination in exactly the
  * bytes pino would write for `logger[level](fields, 'request completed')`: `level` (numeric),
  * pino's `time` field (the logger's own timestamp function), the logger's bindings (`service`),
- * the fields, then `msg`.
+ * the fields, then `msg`. The request id goes under `reqId`, Fastify's default `requestIdLogLabel`,
+ * so it matches the lines request.log writes for the same request.
  *
  * Why by hand rather than through `logger.info(...)`: this is the one line written for every
  * request, on the exact-cache-hit path that the observability target measures (<= 5% for metrics and

@@ -6,7 +6,6 @@
  * Emits a `model` event first so callers can report which model answered.
  */
 import type { ResilienceRegistry } from '../resilience/registry.js';
-import { abortReasonToError } from '../resilience/abort.js';
 import { streamWithFallback } from '../resilience/fallback.js';
 import type { CallOptions } from './call-options.js';
 import type { GenerateEvent, GenerateRequest, Generator, GeneratorKind } from './generator.js';
@@ -32,13 +31,6 @@ export class ResilientGenerator implements Generator {
   }
 
   async *stream(request: GenerateRequest, options: CallOptions): AsyncGenerator<GenerateEvent> {
-    if (this.chain.length === 1) {
-      // One generator and its breaker open (the common case while it is down): refused here, with
-      // the checks and the refusal streamWithFallback would make, before building its candidates.
-      if (options.signal.aborted) throw abortReasonToError(options.signal.reason);
-      const refused = this.registry.get(this.pipelineNames[0]!).refuse();
-      if (refused !== undefined) throw refused;
-    }
     const candidates = this.chain.map((g, i) => ({
       name: `${g.kind}:${g.model}`,
       pipeline: this.registry.get(this.pipelineNames[i]!),

@@ -168,9 +168,6 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   });
 }
 
-/** Fastify's default label for the request id in log lines (its `requestIdLogLabel`), kept as it was (access-line.ts writes it). */
-export const REQUEST_ID_LOG_LABEL = 'reqId';
-
 /** pino's isLevelEnabled, which Fastify's logger type does not declare; true for loggers without it. */
 function isLevelEnabled(log: FastifyRequest['log'], level: string): boolean {
   const check = (log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled;
