@@ -15,13 +15,39 @@ export interface ReferenceServer {
   close(): Promise<void>;
 }
 
+/** Most CPU a `/ref/spin/:us` request may ask to burn: 100 ms, far above any ragd request measured. */
+export const MAX_SPIN_US = 100_000;
+
+/**
+ * Burns `us` microseconds of this process's CPU time (user + system, as /proc counts it), not of
+ * wall time: on a VM the two part when the hypervisor steals time, and the spin is meant to cost
+ * what a ragd request costs by the same measure.
+ */
+export function spinCpu(us: number): number {
+  const start = process.cpuUsage();
+  let spins = 0;
+  for (;;) {
+    const used = process.cpuUsage(start);
+    if (used.user + used.system >= us) return spins;
+    spins++;
+  }
+}
+
 /**
  * Starts the reference server. Defaults: host 127.0.0.1, port 0 (any free port).
- * The route parses the JSON body like ragd's routes do and answers `{ ok: true, bytes }`.
+ * `POST /ref` parses the JSON body like ragd's routes do and answers `{ ok: true, bytes }`.
+ * `POST /ref/spin/:us` does the same after burning `us` µs of CPU: a bare route made to cost what a
+ * measured ragd request costs, so a benchmark can show the latency any Node server doing that much
+ * work per request gets on the same machine in the same run (bench/breaker-open.ts).
  */
 export async function startReferenceServer(options: { host?: string; port?: number } = {}): Promise<ReferenceServer> {
   const app = Fastify({ logger: false });
   app.post('/ref', async (request) => ({ ok: true, bytes: Number(request.headers['content-length'] ?? 0) }));
+  app.post<{ Params: { us: string } }>('/ref/spin/:us', async (request, reply) => {
+    const us = Number(request.params.us);
+    if (!Number.isInteger(us) || us < 0 || us > MAX_SPIN_US) return reply.code(400).send({ error: `us must be an integer from 0 to ${MAX_SPIN_US}` });
+    return { ok: true, bytes: Number(request.headers['content-length'] ?? 0), spins: spinCpu(us) };
+  });
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('reference server has no TCP address');

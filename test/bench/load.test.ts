@@ -108,3 +108,25 @@ describe('runLoad', () => {
     assert.equal(r.errorRate, 1);
   });
 });
+
+describe('reference server: the calibrated route', () => {
+  test('spinCpu burns at least the CPU time asked for', async () => {
+    const { spinCpu } = await import('../../bench/reference-server.js');
+    const before = process.cpuUsage();
+    spinCpu(2_000);
+    const used = process.cpuUsage(before);
+    assert.ok(used.user + used.system >= 2_000, `used ${used.user + used.system} µs`);
+  });
+
+  test('POST /ref/spin/:us answers like /ref after spinning, and refuses a bad spin with 400', async () => {
+    const post = (path: string) => fetch(`${ref.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"x"}' });
+    const ok = await post('/spin/500');
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { ok: boolean; bytes: number; spins: number };
+    assert.equal(body.ok, true);
+    assert.equal(body.bytes, 13);
+    assert.ok(body.spins > 0);
+    for (const bad of ['-1', '1.5', 'abc', '100001']) assert.equal((await post(`/spin/${bad}`)).status, 400, bad);
+    assert.equal((await post('')).status, 200, 'the reference route still answers');
+  });
+});
