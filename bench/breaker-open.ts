@@ -25,17 +25,16 @@
  * "this much work per request cannot meet the target on this machine".
  * Target: p99 <= 10 ms (exit 99 when missed).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnServer, stopServer } from '../src/cli/spawn-server.js';
 import { DEFAULT_GENERATE_MODELS } from '../src/config/defaults.js';
 import { runLoad, type LoadResult } from './load.js';
+import { startReferenceProcess } from './reference-process.js';
 import { cpuSeconds, machineTicks, placeLoadGenerator, stealShare } from './pin.js';
 import { syntheticDocument, syntheticQuestion } from './synthetic-text.js';
 
@@ -77,30 +76,6 @@ async function deadPort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise((r) => srv.close(r));
   return port;
-}
-
-/** bench/reference-server in its own process (stdout read for its URL only, then left alone). */
-async function startReference(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const script = join(here, `reference-server${ext}`);
-  const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      lines.close();
-      child.stdout!.resume(); // drain anything later without parsing it
-      resolve(line.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`reference server exited (${code})`)));
-  });
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 interface Measured {
@@ -145,7 +120,7 @@ async function main(): Promise<void> {
   const ticksBefore = machineTicks();
   const placement = placeLoadGenerator();
   const dir = mkdtempSync(join(tmpdir(), 'ragd-breaker-'));
-  const reference = await startReference();
+  const reference = await startReferenceProcess();
   const server = await spawnServer({
     command,
     stdout: 'ignore',
