@@ -44,7 +44,8 @@ export function registerLoadShedding(app: FastifyInstance, options: LoadShedding
   });
 
   // Callback style (no promise per request) and one listener: 'close' follows 'finish' on every
-  // response, and is the only event when the client goes away first.
+  // response, and is the only event when the client goes away first. `on`, not `once`: a response
+  // closes once, and `once` would add a wrapper closure and a removeListener per request.
   app.addHook('onRequest', (request, reply, done) => {
     if (EXEMPT.test(request.url)) return done();
     let reason: string | undefined;
@@ -56,7 +57,7 @@ export function registerLoadShedding(app: FastifyInstance, options: LoadShedding
       return;
     }
     inFlight++;
-    reply.raw.once('close', release);
+    reply.raw.on('close', release);
     done();
   });
   return () => inFlight;
