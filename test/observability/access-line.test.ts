@@ -4,7 +4,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { ACCESS_LINE_MESSAGE, accessLineWriter, type AccessFields } from '../../src/observability/access-line.js';
+import fc from 'fast-check';
+import { ACCESS_LINE_MESSAGE, accessLineWriter, durationText, jsonString, requestSegment, type AccessFields } from '../../src/observability/access-line.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 function sink(): { stream: Writable; chunks: string[] } {
@@ -95,5 +96,35 @@ describe('accessLineWriter', () => {
     } as unknown as Logger;
     accessLineWriter(fake)('error', { reqId: 'a', method: 'GET', route: '/x', url: '/x', status: 500, durationMs: 2, cache: undefined });
     assert.deepEqual(calls, [['error', { reqId: 'a', method: 'GET', route: '/x', url: '/x', status: 500, durationMs: 2 }, ACCESS_LINE_MESSAGE]]);
+  });
+});
+
+describe('the access line fast paths make the same bytes as JSON.stringify and String', () => {
+  test('jsonString is JSON.stringify for any string (printable ASCII, quotes, backslashes, controls, non-ASCII, lone surrogates)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => jsonString(s) === JSON.stringify(s)), { numRuns: 2000 });
+    fc.assert(fc.property(fc.string({ unit: 'grapheme-ascii' }), (s) => jsonString(s) === JSON.stringify(s)), { numRuns: 2000 });
+    for (const s of ['', '"', '\\', '\u007f', '\u001f', ' ~', '\ud800', 'caf\u00e9']) assert.equal(jsonString(s), JSON.stringify(s), s);
+  });
+
+  test('durationText is String for every duration, rounded to hundredths or not', () => {
+    for (let n = 0; n <= 200_000; n++) {
+      const ms = Math.round(n) / 100;
+      assert.equal(durationText(ms), String(ms));
+    }
+    fc.assert(fc.property(fc.double(), (ms) => durationText(ms) === String(ms)), { numRuns: 5000 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 99_999_999_999 }), (n) => durationText(n / 100) === String(n / 100)), { numRuns: 5000 });
+    for (const ms of [-0, -1.5, 0.005, 1e9, 1e9 - 0.01, 123456789.12, Number.NaN, Infinity, -Infinity, 0.1 + 0.2]) assert.equal(durationText(ms), String(ms), String(ms));
+  });
+
+  test('requestSegment is the three fields as JSON, follows a changed route, and stays bounded', () => {
+    const expected = (m: string, r: string, u: string) => `,"method":${JSON.stringify(m)},"route":${JSON.stringify(r)},"url":${JSON.stringify(u)}`;
+    assert.equal(requestSegment('POST', '/api/v1/rag/query', '/api/v1/rag/query'), expected('POST', '/api/v1/rag/query', '/api/v1/rag/query'));
+    assert.equal(requestSegment('POST', '/api/v1/rag/query', '/api/v1/rag/query'), expected('POST', '/api/v1/rag/query', '/api/v1/rag/query'), 'remembered');
+    assert.equal(requestSegment('POST', 'unmatched', '/api/v1/rag/query'), expected('POST', 'unmatched', '/api/v1/rag/query'), 'same URL, other route');
+    assert.equal(requestSegment('GET', '/a"b', '/a"b\\c'), expected('GET', '/a"b', '/a"b\\c'));
+    const long = `/x?${'q'.repeat(300)}`;
+    assert.equal(requestSegment('GET', 'unmatched', long), expected('GET', 'unmatched', long), 'long URLs are not remembered but still right');
+    // Many distinct URLs: every answer stays right across the memo being dropped and refilled.
+    for (let i = 0; i < 2_000; i++) assert.equal(requestSegment('GET', '/docs/:id', `/docs/${i}`), expected('GET', '/docs/:id', `/docs/${i}`));
   });
 });
