@@ -7,6 +7,7 @@
  * of a 5% line says little. Deterministic for a given seed (mulberry32), so a report can be
  * reproduced from its rounds.
  */
+import { prng } from './prng.js';
 
 /** Resamples drawn by default: enough for stable 2.5% / 97.5% quantiles of a median. */
 export const DEFAULT_RESAMPLES = 4000;
@@ -27,17 +28,8 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** mulberry32: a small seeded generator in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator in [0, 1) for the resampling (mulberry32, bench/prng.ts). */
+export const seededRandom = prng;
 
 /** The median of `xs` and its bootstrap interval. NaN bounds for an empty sample. */
 export function bootstrapMedian(xs: readonly number[], options: { resamples?: number; level?: number; random?: () => number } = {}): Interval {

@@ -4,6 +4,9 @@
  * Each document talks about one topic from several angles; each query names a topic and an
  * angle, so searches have real matches in all three retrieval modes.
  */
+import { prng } from './prng.js';
+
+export { prng };
 
 /** Documents in the seed corpus: enough for the indexes to do real work, quick to ingest. */
 export const SEED_DOCUMENTS = 240;
@@ -87,18 +90,6 @@ export interface SeedDocument {
   readonly title: string;
   readonly text: string;
   readonly metadata: { readonly topic: string; readonly angle: string };
-}
-
-/** mulberry32: a tiny, well-distributed 32-bit PRNG; the fixed seed makes the corpus reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The seed corpus: `SEED_DOCUMENTS` documents, ids `bench-0000` ..., identical on every call. */
