@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { UsearchVectorIndex } from '../../src/store/vector/usearch-index.js';
 import { exactSearch } from '../../src/store/vector/exact-search.js';
 import { isRagdError } from '../../src/errors/ragd-error.js';
+import { prng } from '../../bench/prng.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -17,17 +18,8 @@ after(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-/** mulberry32: a seeded generator so every run sees the same vectors. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (mulberry32) so every run sees the same vectors. */
+const seeded = prng;
 
 function randomUnitVectors(count: number, dimensions: number, seed: number): Float32Array[] {
   const next = seeded(seed);
