@@ -32,8 +32,13 @@ export class ResilientEmbedder implements Embedder {
     if (inner.embedInProcess !== undefined && texts.length <= (inner.inProcessBatchMax ?? 0)) {
       // An in-process embedder (the local one) has nothing to abort or time out once it runs: the
       // pipeline checks the signal and deadline before the call and skips the deadline machinery.
+      // `signal` is passed on as a getter: read only if the call has to queue (see executeLocal), so a
+      // caller whose signal is made on first read, and who says `abortedReason`, makes none here.
       return this.pipeline.executeLocal(() => inner.embedInProcess!(texts), {
-        signal: options.signal,
+        get signal() {
+          return options.signal;
+        },
+        abortedReason: options.abortedReason,
         deadline: options.deadline,
         idempotent: true,
       });

@@ -33,6 +33,12 @@ export type StreamAttemptFn<T> = (signal: AbortSignal, attempt: number) => Async
 export interface ExecuteOptions {
   /** The caller's signal (client disconnect). */
   signal?: AbortSignal | undefined;
+  /**
+   * Whether the caller is already aborted, without reading `signal`: the abort reason, or undefined.
+   * `executeLocal` checks this instead of `signal` when it is given, so a caller whose signal is made on
+   * first read (a request's, see request-context.ts) makes none for in-process work that runs at once.
+   */
+  abortedReason?: (() => unknown) | undefined;
   /** Absolute deadline, epoch ms; the pipeline may only shorten it (to `timeoutMs` from now). */
   deadline?: number | undefined;
   /** Whether repeating the call is safe. Defaults to false: no retries. */
@@ -152,7 +158,10 @@ export class Pipeline {
     try {
       this.breaker.assertAdmits();
       // The checks a deadline signal makes when it is created (see DeadlineGuard), in the same order.
-      if (options.signal?.aborted === true) throw abortReasonToError(options.signal.reason);
+      if (options.abortedReason !== undefined) {
+        const reason = options.abortedReason();
+        if (reason !== undefined) throw abortReasonToError(reason);
+      } else if (options.signal?.aborted === true) throw abortReasonToError(options.signal.reason);
       if (resolveDeadline(start, this.policy.timeoutMs, options.deadline) <= start) throw deadlineExceeded(this.name);
       this.budget.recordCall();
       attempts = 1;

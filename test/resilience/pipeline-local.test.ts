@@ -104,6 +104,25 @@ describe('Pipeline.executeLocal', () => {
     assert.equal(pipeline.breaker.snapshot().totals.failures, 0);
   });
 
+  test('abortedReason is asked instead of the signal, which is never read when the work runs at once', async () => {
+    const { pipeline } = setup();
+    let called = false;
+    let signalReads = 0;
+    const lazy = (reason: unknown) => ({
+      get signal(): AbortSignal {
+        signalReads++;
+        return new AbortController().signal;
+      },
+      abortedReason: () => reason,
+    });
+    const refused = await settle(pipeline.executeLocal(() => (called = true), lazy(new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request'))));
+    assert.equal(code(refused), 'RAGD_ERR_CLIENT_CLOSED');
+    assert.equal(called, false);
+    assert.equal(await pipeline.executeLocal(() => 'ran', lazy(undefined)), 'ran');
+    assert.equal(signalReads, 0, 'the lazily made signal was never made');
+    assert.equal(pipeline.breaker.snapshot().totals.failures, 0);
+  });
+
   test('with no free slot the call queues as execute would, and runs when one frees up', async () => {
     const { pipeline } = setup({ bulkhead: { maxConcurrent: 1, maxQueue: 1 } });
     let finish: (v: string) => void = () => undefined;

@@ -13,6 +13,8 @@ import { RagdError } from '../../errors/ragd-error.js';
 import { parseRequestTimeout } from '../../resilience/request-timeout.js';
 import { accessLineWriter } from '../../observability/access-line.js';
 import type { Logger } from 'pino';
+import type { CallOptions } from '../../providers/call-options.js';
+import type { TraceSpan } from '../../observability/tracing-types.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -112,6 +114,36 @@ function abortSignalOf(request: WithAbortState): AbortSignal {
     if (!res.writableFinished) controller.abort(new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request'));
   });
   return controller.signal;
+}
+
+/**
+ * Why `request` is already aborted (its signal's reason, or the error its signal would abort with:
+ * the client went away, or the deadline passed), or undefined; never makes the signal.
+ */
+export function requestAbortReason(request: FastifyRequest): unknown {
+  const state = (request as WithAbortState)[kAbort];
+  if (state === undefined) return undefined;
+  if (state.controller) return state.controller.signal.aborted ? state.controller.signal.reason : undefined;
+  if (state.res.destroyed && !state.res.writableFinished) return new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request');
+  if (request.deadline - Date.now() <= 0) return new RagdError('RAGD_ERR_TIMEOUT', `request deadline of ${state.timeoutMs} ms exceeded`);
+  return undefined;
+}
+
+/**
+ * CallOptions for an outbound call made for `request`, whose `signal` is the request's abort signal
+ * made on first read: in-process work (the local embedder) checks `abortedReason` instead and never
+ * reads it, so a semantic-cache hit makes no AbortController, timer or listener (an AbortController
+ * alone measured 3-6 µs in Node 20). Remote calls read `signal` and get the real one.
+ */
+export function requestCallOptions(request: FastifyRequest, parentSpan?: TraceSpan): CallOptions {
+  return {
+    get signal() {
+      return request.abortSignal;
+    },
+    abortedReason: () => requestAbortReason(request),
+    deadline: request.deadline,
+    parentSpan,
+  };
 }
 
 export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {

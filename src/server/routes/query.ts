@@ -23,6 +23,7 @@ import { cachedBody, type CompressedForms } from '../precompressed-body.js';
 import { queryBody } from '../schemas.js';
 import { SseWriter } from '../sse.js';
 import { DEFAULT_COLLECTION, requireText } from './common.js';
+import { requestCallOptions } from '../plugins/request-context.js';
 
 interface QueryBody {
   query: string;
@@ -185,7 +186,7 @@ function answerRequest(rt: Runtime, models: AnswerModels, request: FastifyReques
               rt.tracing.withSpan(
                 SPAN_NAMES.embed,
                 {},
-                (span) => rt.embedder.embed(texts, { signal: request.abortSignal, deadline: request.deadline, parentSpan: span }),
+                (span) => rt.embedder.embed(texts, requestCallOptions(request, span)),
                 { parent: lookup },
               ),
             ),
