@@ -5,7 +5,7 @@
  * vectors live in another space, so a collection could not use them; when embedding is down, the
  * retriever degrades to lexical search instead.
  */
-import type { Pipeline } from '../resilience/pipeline.js';
+import type { ExecuteOptions, Pipeline } from '../resilience/pipeline.js';
 import type { CallOptions } from './call-options.js';
 import type { Embedder } from './embedder.js';
 
@@ -34,14 +34,7 @@ export class ResilientEmbedder implements Embedder {
       // pipeline checks the signal and deadline before the call and skips the deadline machinery.
       // `signal` is passed on as a getter: read only if the call has to queue (see executeLocal), so a
       // caller whose signal is made on first read, and who says `abortedReason`, makes none here.
-      return this.pipeline.executeLocal(() => inner.embedInProcess!(texts), {
-        get signal() {
-          return options.signal;
-        },
-        abortedReason: options.abortedReason,
-        deadline: options.deadline,
-        idempotent: true,
-      });
+      return this.pipeline.executeLocal(() => inner.embedInProcess!(texts), new LocalCallOptions(options));
     }
     return this.pipeline.execute((signal) => this.inner.embed(texts, { ...options, signal }), {
       signal: options.signal,
@@ -56,5 +49,27 @@ export class ResilientEmbedder implements Embedder {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+}
+
+/**
+ * ExecuteOptions over a caller's CallOptions that reads the caller's `signal` only when asked (a
+ * class, since V8 builds an object literal with a getter on a slow path).
+ */
+class LocalCallOptions implements ExecuteOptions {
+  readonly idempotent = true;
+
+  constructor(private readonly call: CallOptions) {}
+
+  get signal(): AbortSignal {
+    return this.call.signal;
+  }
+
+  get abortedReason(): (() => unknown) | undefined {
+    return this.call.abortedReason;
+  }
+
+  get deadline(): number | undefined {
+    return this.call.deadline;
   }
 }
