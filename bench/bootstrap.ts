@@ -28,15 +28,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** A seeded generator in [0, 1) for the resampling (mulberry32, bench/prng.ts). */
-export const seededRandom = prng;
-
 /** The median of `xs` and its bootstrap interval. NaN bounds for an empty sample. */
 export function bootstrapMedian(xs: readonly number[], options: { resamples?: number; level?: number; random?: () => number } = {}): Interval {
   if (xs.length === 0) return { low: Number.NaN, median: Number.NaN, high: Number.NaN };
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const level = options.level ?? DEFAULT_LEVEL;
-  const random = options.random ?? seededRandom(1);
+  const random = options.random ?? prng(1);
   const medians = new Float64Array(resamples);
   const sample = new Array<number>(xs.length);
   for (let r = 0; r < resamples; r++) {

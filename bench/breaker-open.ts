@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnServer, stopServer } from '../src/cli/spawn-server.js';
 import { DEFAULT_GENERATE_MODELS } from '../src/config/defaults.js';
+import { median } from './bootstrap.js';
 import { runLoad, type LoadResult } from './load.js';
 import { startReferenceProcess } from './reference-process.js';
 import { cpuSeconds, machineTicks, placeLoadGenerator, stealShare } from './pin.js';
@@ -80,7 +81,7 @@ async function deadPort(): Promise<number> {
 
 interface Measured {
   rps: number;
-  /** CPU µs the calibrated route burnt per request (0 for the others). */
+  /** CPU µs the calibrated route was asked to burn per request (absent for the other rows). */
   spinUs?: number;
   p50: number;
   p95: number;
@@ -102,12 +103,6 @@ async function measure(pid: number, load: Parameters<typeof runLoad>[0]): Promis
   const cpuUsPerRequest = ((cpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, r.requests);
   return { r, m: { rps: r.rps, p50: r.latency.p50, p95: r.latency.p95, p99: r.latency.p99, cpuUsPerRequest, requests: r.requests } };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 interface BreakerTotals {
   state: string;

@@ -144,7 +144,6 @@ interface Measured {
   errors: number;
 }
 
-
 async function main(): Promise<void> {
   const sink = await startOtlpSink();
   const variants: Variant[] = [

@@ -122,6 +122,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     throw err;
   }
   let before = { rps: reference.rps, cpu: referenceCpu };
+  const mean = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : (x + y) / 2);
 
   const results: ScenarioResult[] = [];
   try {
@@ -151,7 +152,6 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const verification = scenario.verify(tally, upstreamChatCalls === undefined ? {} : { upstreamChatCalls });
       log(`reference after ${scenario.name}`);
       const after = await measureReference();
-      const mean = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : (x + y) / 2);
       const bracketCpu = mean(before.cpu, after.cpuUsPerRequest);
       results.push({
         name: scenario.name,

@@ -6,14 +6,12 @@
  * configurable latency and failure rate. Exits non-zero when a threshold fails (99) or a scenario
  * did not drive the path it claims to measure (98).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startFakeOpenAi } from '../../bench/fake-openai.js';
 import { formatBenchTable, writeBenchReport, type BenchReport } from '../../bench/report.js';
+import { startReferenceProcess } from '../../bench/reference-process.js';
 import { runBench } from '../../bench/run.js';
 import { placeLoadGenerator } from '../../bench/pin.js';
 import { SCENARIO_NAMES } from '../../bench/scenarios.js';
@@ -32,18 +30,6 @@ export interface BenchCommandOptions {
   upstreamFailureRate: number;
 }
 
-/** Starts bench/reference-server in its own process (compiled .js next to this build, or .ts under tsx). */
-function startReference(): Promise<{ url: string; pid: number; stop(): void }> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const script = join(here, '..', '..', 'bench', `reference-server${ext}`);
-  const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (url) => resolve({ url: url.trim(), pid: child.pid!, stop: () => child.kill('SIGTERM') }));
-    child.once('exit', (code) => reject(new Error(`reference server exited (${code})`)));
-  });
-}
-
 function merge(a: BenchReport, b: BenchReport): BenchReport {
   return { ...a, scenarios: [...a.scenarios, ...b.scenarios], thresholds: [...a.thresholds, ...b.thresholds], exitCode: Math.max(a.exitCode, b.exitCode) };
 }
@@ -58,8 +44,8 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
   // Servers on the last CPU, this process (the load generator) on the others: on a small machine
   // they would otherwise compete for cores, and the run would measure the scheduler.
   const placement = placeLoadGenerator();
-  const reference = await startReference();
-  placement.pinServer(reference.pid);
+  const reference = await startReferenceProcess();
+  placement.pinServer(reference.child.pid!);
   const upstream = names.includes('provider') ? await startFakeOpenAi({ latencyMs: options.upstreamLatency, failEvery: failEvery(options.upstreamFailureRate) }) : undefined;
   const start = async (env: Record<string, string>) => {
     const dir = mkdtempSync(join(tmpdir(), 'ragd-bench-'));
@@ -77,7 +63,7 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
   };
   const common = {
     referenceUrl: reference.url,
-    referencePid: reference.pid,
+    referencePid: reference.child.pid!,
     placement: placement.description,
     connections: options.connections,
     durationSec: options.duration,
@@ -101,7 +87,7 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
     }
   } finally {
     await Promise.all(servers.map((s) => stopServer(s)));
-    reference.stop();
+    await reference.stop();
     await upstream?.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

@@ -96,24 +96,34 @@ function abortSignalOf(request: WithAbortState): AbortSignal {
   if (state.controller) return state.controller.signal;
   const controller = new AbortController();
   state.controller = controller;
+  const already = reasonBeforeSignal(state, request.deadline);
+  if (already !== undefined) {
+    controller.abort(already);
+    return controller.signal;
+  }
   const { res } = state;
-  if (res.destroyed && !res.writableFinished) {
-    controller.abort(new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request'));
-    return controller.signal;
-  }
-  const remaining = request.deadline - Date.now();
-  const timedOut = () => new RagdError('RAGD_ERR_TIMEOUT', `request deadline of ${state.timeoutMs} ms exceeded`);
-  if (remaining <= 0) {
-    controller.abort(timedOut());
-    return controller.signal;
-  }
-  const timer = setTimeout(() => controller.abort(timedOut()), remaining);
+  const timer = setTimeout(() => controller.abort(deadlineExceeded(state)), request.deadline - Date.now());
   timer.unref();
   res.once('close', () => {
     clearTimeout(timer);
-    if (!res.writableFinished) controller.abort(new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request'));
+    if (!res.writableFinished) controller.abort(clientClosed());
   });
   return controller.signal;
+}
+
+function clientClosed(): RagdError {
+  return new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request');
+}
+
+function deadlineExceeded(state: AbortState): RagdError {
+  return new RagdError('RAGD_ERR_TIMEOUT', `request deadline of ${state.timeoutMs} ms exceeded`);
+}
+
+/** The error a signal made now would already be aborted with (client gone, deadline passed), or undefined. */
+function reasonBeforeSignal(state: AbortState, deadline: number): RagdError | undefined {
+  if (state.res.destroyed && !state.res.writableFinished) return clientClosed();
+  if (deadline - Date.now() <= 0) return deadlineExceeded(state);
+  return undefined;
 }
 
 /**
@@ -124,9 +134,7 @@ export function requestAbortReason(request: FastifyRequest): unknown {
   const state = (request as WithAbortState)[kAbort];
   if (state === undefined) return undefined;
   if (state.controller) return state.controller.signal.aborted ? state.controller.signal.reason : undefined;
-  if (state.res.destroyed && !state.res.writableFinished) return new RagdError('RAGD_ERR_CLIENT_CLOSED', 'client closed the request');
-  if (request.deadline - Date.now() <= 0) return new RagdError('RAGD_ERR_TIMEOUT', `request deadline of ${state.timeoutMs} ms exceeded`);
-  return undefined;
+  return reasonBeforeSignal(state, request.deadline);
 }
 
 /**
