@@ -1,7 +1,7 @@
 /**
  * SqlStore: the persistent local tier (L3), its own SQLite file through better-sqlite3 in WAL mode.
  * Bounded by entry count and by maximum age: a sweep (every `sweepIntervalMs`, and at once whenever
- * a write could take the table past `maxEntries`) deletes expired and over-age rows, then the oldest
+ * a write takes the table past `maxEntries`) deletes expired and over-age rows, then the oldest
  * rows down to 90% of `maxEntries`, so the table never holds more than `maxEntries`.
  *
  * Purge by tag: an exact tag index table whose rows cascade away with their entry, so a purge is
@@ -65,11 +65,9 @@ export class SqlStore implements CacheStore {
   private readonly maxAgeMs: number;
   private readonly listeners: EvictionListener[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
-  /** Upper bound on the row count: exact after a sweep, plus one per write since. */
-  private approxRows: number;
   private readonly stmt;
   private readonly writeTx: (key: string, entry: CacheEntry) => void;
-  /** Every key the table holds (see the header): a key not here is a miss without a query. */
+  /** Every key the table holds (see the header), so also its row count: a key not here is a miss without a query. */
   private readonly keys: Set<string>;
 
   constructor(options: SqlStoreOptions) {
@@ -93,7 +91,6 @@ export class SqlStore implements CacheStore {
       delete: this.db.prepare('DELETE FROM cache_entries WHERE key = ?'),
       purgeTag: this.db.prepare<[string], KeyRow>('DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_tags WHERE tag = ?) RETURNING key'),
       keys: this.db.prepare<[], KeyRow>('SELECT key FROM cache_entries'),
-      count: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM cache_entries'),
       deleteExpired: this.db.prepare<[number, number], KeyRow>('DELETE FROM cache_entries WHERE keep_until <= ? OR stored_at <= ? RETURNING key'),
       deleteOldest: this.db.prepare<[number], KeyRow>(
         'DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_entries ORDER BY stored_at ASC LIMIT ?) RETURNING key',
@@ -106,7 +103,6 @@ export class SqlStore implements CacheStore {
       for (const tag of tags) this.stmt.addTag.run(tag, key);
     });
     this.keys = new Set(this.stmt.keys.all().map((row) => row.key));
-    this.approxRows = this.keys.size;
     const interval = options.sweepIntervalMs ?? DEFAULT_L3_SWEEP_INTERVAL_MS;
     if (interval > 0) {
       this.timer = setInterval(() => this.sweep(), interval);
@@ -133,12 +129,13 @@ export class SqlStore implements CacheStore {
     if (!isRetained(entry, this.now())) return;
     this.writeTx(key, entry);
     this.keys.add(key);
-    if (++this.approxRows > this.maxEntries) this.sweep();
+    if (this.keys.size > this.maxEntries) this.sweep();
   }
 
   async delete(key: string): Promise<boolean> {
+    const deleted = this.stmt.delete.run(key).changes > 0;
     this.keys.delete(key);
-    return this.stmt.delete.run(key).changes > 0;
+    return deleted;
   }
 
   async purgeTag(tag: string): Promise<number> {
@@ -146,7 +143,7 @@ export class SqlStore implements CacheStore {
   }
 
   async size(): Promise<number> {
-    return this.stmt.count.get()!.n;
+    return this.keys.size;
   }
 
   onEvict(listener: EvictionListener): void {
@@ -160,14 +157,11 @@ export class SqlStore implements CacheStore {
   sweep(): void {
     const now = this.now();
     const expired = this.forget(this.stmt.deleteExpired.all(now, now - this.maxAgeMs));
-    let rows = this.stmt.count.get()!.n;
     let evicted = 0;
-    if (rows > this.maxEntries) {
+    if (this.keys.size > this.maxEntries) {
       const target = Math.floor(this.maxEntries * 0.9);
-      evicted = this.forget(this.stmt.deleteOldest.all(rows - target));
-      rows -= evicted;
+      evicted = this.forget(this.stmt.deleteOldest.all(this.keys.size - target));
     }
-    this.approxRows = rows;
     if (expired > 0) this.emit(expired, 'expired');
     if (evicted > 0) this.emit(evicted, 'capacity');
   }
