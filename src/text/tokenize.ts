@@ -17,19 +17,32 @@ const WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu;
  * were ~2% of a query's CPU. Chunk texts (~1,000 characters) are longer and are not kept.
  */
 const MEMO_MAX_CHARS = 256;
-/** Memoised texts per analyser: the questions of a few dozen requests in flight. Oldest dropped first. */
-const MEMO_ENTRIES = 64;
+/** Memoised texts per analyser and generation: the questions of a few dozen requests in flight. */
+const MEMO_ENTRIES = 32;
 
-/** A small first-in-first-out memo of frozen token lists (callers never mutate what they get). */
+/**
+ * A small memo of frozen token lists (callers never mutate what they get) in two generations: new
+ * lists go into `current`; when it is full it becomes `previous` and a new Map starts, so the last
+ * 32-64 texts are remembered. Why not one long-lived Map with the oldest entry deleted: a Map that
+ * has reached the old generation and keeps taking young values made V8 (11.3, Node 20) copy and
+ * promote megabytes at every scavenge. A loop tokenising fresh questions through such a memo
+ * promoted ~5 MB per scavenge and spent 40-48% of its time in GC; with a Map replaced every 64 texts,
+ * 0.05 MB and ~11%. In the server, a semantic cache hit tokenises a question never seen before, so
+ * this was most of its GC time (bench/README.md, sixth session). Short-lived Maps die young instead.
+ */
 function memoised(analyse: (text: string) => string[]): (text: string) => string[] {
-  const memo = new Map<string, string[]>();
+  let current = new Map<string, string[]>();
+  let previous = new Map<string, string[]>();
   return (text) => {
     if (text.length > MEMO_MAX_CHARS) return analyse(text);
-    let tokens = memo.get(text);
+    let tokens = current.get(text) ?? previous.get(text);
     if (tokens === undefined) {
       tokens = Object.freeze(analyse(text)) as string[];
-      memo.set(text, tokens);
-      if (memo.size > MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
+      if (current.size >= MEMO_ENTRIES) {
+        previous = current;
+        current = new Map();
+      }
+      current.set(text, tokens);
     }
     return tokens;
   };
