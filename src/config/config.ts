@@ -3,7 +3,7 @@ import type { EmbedderKind } from '../providers/embedder.js';
 import type { GeneratorKind } from '../providers/generator.js';
 
 export interface Config {
-  server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number };
+  server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; v8Pretenuring: boolean };
   dataDir: string;
   log: { level: string; pretty: boolean | undefined };
   store: { sqliteSynchronous: 'full' | 'normal'; indexSaveIntervalMs: number };

@@ -84,6 +84,14 @@ export const DEFAULT_SHED_MAX_EVENT_LOOP_DELAY_MS = 250;
 /** RAGD_SHUTDOWN_GRACE_MS: in-flight requests get this long to finish after SIGTERM (Kubernetes gives 30 s before SIGKILL). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * RAGD_V8_PRETENURING: off. V8's allocation-site pretenuring allocates objects of sites it judges
+ * long-lived straight into the old generation; under ragd's request load it misjudged per-request
+ * objects (HTTP headers, question tokens) and semantic cache hits spent 14% of their time in GC with
+ * ~1.5 MB promoted per scavenge. Off: 0.27 MB and 6%, semantic hits ~10% less CPU, exact hits ~2%,
+ * ingestion unchanged (bench/README.md, sixth session).
+ */
+export const DEFAULT_V8_PRETENURING = false;
 /** RAGD_METRICS: on; recording costs well under 1% of a request (bench/observability-overhead.ts), blindness costs more. */
 export const DEFAULT_METRICS = true;
 /** RAGD_DASHBOARD: on; the page is static, same-origin, and reads only what /metrics already exposes. */

@@ -110,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: v.RAGD_PORT as number,
       bodyLimitBytes: v.RAGD_BODY_LIMIT_BYTES as number,
       requestTimeoutMs: v.RAGD_REQUEST_TIMEOUT_MS as number,
+      v8Pretenuring: v.RAGD_V8_PRETENURING as boolean,
     },
     dataDir: v.RAGD_DATA_DIR as string,
     log: { level: v.RAGD_LOG_LEVEL as string, pretty: v.RAGD_PRETTY_LOGS as boolean | undefined },

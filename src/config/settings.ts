@@ -115,6 +115,7 @@ export const SETTINGS = [
   s('RAGD_SEMANTIC_MAX_ENTRIES', positiveInt, C.DEFAULT_SEMANTIC_MAX_ENTRIES, 'Semantic cache size (LRU).'),
   s('RAGD_SEMANTIC_TTL_MS', positiveInt, C.DEFAULT_SEMANTIC_TTL_MS, 'Semantic cache entry lifetime.'),
   s('RAGD_SEMANTIC_SHADOW', bool, false, 'Shadow mode: record would-be semantic hits (see /metrics/semantic-cache) without serving them.'),
+  s('RAGD_V8_PRETENURING', bool, D.DEFAULT_V8_PRETENURING, "Leave V8's allocation-site pretenuring on in `ragd serve` (default off: it cost semantic cache hits ~10% CPU in GC)."),
   s('RAGD_PRETTY_LOGS', bool, undefined, 'Force pretty (true) or JSON (false) logs; default: pretty only when stdout is a terminal.'),
   s('RAGD_METRICS', bool, D.DEFAULT_METRICS, 'Record Prometheus metrics and serve /metrics; off records nothing (overhead baselines).'),
   s('RAGD_TRACING', bool, undefined, 'OpenTelemetry tracing on or off; unset: on when OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set (see docs/observability.md).'),
