@@ -26,9 +26,9 @@ const MEMO_ENTRIES = 32;
  * 32-64 texts are remembered. Why not one long-lived Map with the oldest entry deleted: a Map that
  * has reached the old generation and keeps taking young values made V8 (11.3, Node 20) copy and
  * promote megabytes at every scavenge. A loop tokenising fresh questions through such a memo
- * promoted ~5 MB per scavenge and spent 40-48% of its time in GC; with a Map replaced every 64 texts,
- * 0.05 MB and ~11%. In the server, a semantic cache hit tokenises a question never seen before, so
- * this was most of its GC time (bench/README.md, sixth session). Short-lived Maps die young instead.
+ * promoted ~5 MB per scavenge and spent ~42% of its time in GC (with V8's pretenuring on or off);
+ * with a Map replaced every 64 texts, 0.05 MB and ~11%. `words()` over fresh questions went from 3.24
+ * to 1.50 µs (bench/README.md, sixth session). Short-lived Maps die young instead.
  */
 function memoised(analyse: (text: string) => string[]): (text: string) => string[] {
   let current = new Map<string, string[]>();
