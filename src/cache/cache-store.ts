@@ -62,6 +62,20 @@ export interface SyncReadableStore extends CacheStore {
   getSync(key: string): CacheEntry | undefined;
 }
 
+/**
+ * A store that can say, synchronously and without I/O, that it certainly holds no entry (fresh or
+ * stale) for a key: the in-process tiers (memory, and SQLite, which keeps its table's key set). A
+ * shared store (Redis) cannot, since another replica may have written the key.
+ */
+export interface AbsenceAwareStore extends CacheStore {
+  /** True only when no entry for `key` is held; false when one may be. */
+  knownAbsent(key: string): boolean;
+}
+
+export function isAbsenceAware(store: CacheStore): store is AbsenceAwareStore {
+  return typeof (store as Partial<AbsenceAwareStore>).knownAbsent === 'function';
+}
+
 export function isSyncReadable(store: CacheStore): store is SyncReadableStore {
   return typeof (store as Partial<SyncReadableStore>).getSync === 'function';
 }

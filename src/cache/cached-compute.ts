@@ -99,6 +99,22 @@ export class CachedCompute {
     return { value: entry.value as V, status: 'hit', tier };
   }
 
+  /**
+   * True when `getOrCompute(key, ...)` would certainly compute: no call for `key` is in flight and
+   * no tier holds an entry for it, fresh or stale (TieredCache.knownAbsent). False when it cannot tell.
+   */
+  certainMiss(key: string): boolean {
+    return !this.flights.has(key) && this.cache.knownAbsent(key);
+  }
+
+  /**
+   * Counts a miss, as `getOrCompute` does on one: for a caller that found a certain miss
+   * (`certainMiss`) and answered without calling `getOrCompute` (a semantic hit).
+   */
+  countMiss(): void {
+    this.cache.events.miss(this.kind);
+  }
+
   /** Resolves when every background refresh started so far has finished: for tests and shutdown. */
   async settled(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);

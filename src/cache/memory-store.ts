@@ -65,6 +65,11 @@ export class MemoryStore implements CacheStore {
     return entry;
   }
 
+  /** True when no entry (fresh or stale) is held for `key`; touches neither recency nor expiry. */
+  knownAbsent(key: string): boolean {
+    return this.lru.peek(key) === undefined;
+  }
+
   async set(key: string, entry: CacheEntry): Promise<void> {
     const ttl = entry.keepUntil - this.now();
     if (ttl <= 0) return;

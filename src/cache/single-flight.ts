@@ -22,6 +22,11 @@ export class SingleFlight<V> {
     return promise;
   }
 
+  /** True while a call for `key` is in flight. */
+  has(key: string): boolean {
+    return this.inflight.has(key);
+  }
+
   /** Calls in flight now. */
   get size(): number {
     return this.inflight.size;

@@ -110,6 +110,11 @@ export class SqlStore implements CacheStore {
     }
   }
 
+  /** True when the table holds no row for `key` (its key set says so, without a query). */
+  knownAbsent(key: string): boolean {
+    return !this.keys.has(key);
+  }
+
   async get(key: string): Promise<CacheEntry | undefined> {
     if (!this.keys.has(key)) return undefined;
     const row = this.stmt.get.get(key);

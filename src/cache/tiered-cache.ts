@@ -5,7 +5,7 @@
  * its error never reaches the caller, so a request succeeds as long as any tier (or the compute)
  * does. Hit/miss accounting is left to the caller (CachedCompute), which knows fresh from stale.
  */
-import { isSyncReadable, type CacheEntry, type CacheStore, type Clock, type SyncReadableStore } from './cache-store.js';
+import { isAbsenceAware, isSyncReadable, type AbsenceAwareStore, type CacheEntry, type CacheStore, type Clock, type SyncReadableStore } from './cache-store.js';
 import { NOOP_CACHE_EVENTS, type CacheEvents } from './cache-events.js';
 import { DEFAULT_TIER_COOLDOWN_MS } from './defaults.js';
 
@@ -48,6 +48,8 @@ export class TieredCache {
   private readonly cooldownMs: number;
   private readonly suspendedUntil = new Map<string, number>();
   private readonly firstSync: SyncReadableStore | undefined;
+  /** Each tier's store where it can tell a certain miss synchronously (AbsenceAwareStore), else undefined. */
+  private readonly absenceAware: readonly (AbsenceAwareStore | undefined)[];
   /** Name of the fastest tier (the one `freshInFirstTier` reads). */
   readonly firstTierName: string;
 
@@ -60,6 +62,7 @@ export class TieredCache {
     this.firstTierName = this.tiers[0]!.name;
     const first = this.tiers[0]!.store;
     this.firstSync = isSyncReadable(first) ? first : undefined;
+    this.absenceAware = this.tiers.map((t) => (isAbsenceAware(t.store) ? t.store : undefined));
     for (const tier of this.tiers) {
       tier.store.onEvict((count, reason) => this.events.eviction(tier.name, count, reason));
     }
@@ -80,6 +83,19 @@ export class TieredCache {
       return undefined;
     }
     return entry !== undefined && this.now() < entry.expiresAt ? entry : undefined;
+  }
+
+  /**
+   * True only when every tier can tell synchronously that it holds no entry for `key` (fresh or
+   * stale) and does; false when any tier may hold one, cannot tell (Redis), or is suspended. Lets a
+   * caller skip the asynchronous tier walk on a certain miss.
+   */
+  knownAbsent(key: string): boolean {
+    for (let i = 0; i < this.tiers.length; i++) {
+      const store = this.absenceAware[i];
+      if (store === undefined || this.isSuspended(this.tiers[i]!) || !store.knownAbsent(key)) return false;
+    }
+    return true;
   }
 
   /** Tier names, fastest first. */

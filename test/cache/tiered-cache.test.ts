@@ -6,6 +6,10 @@ import { CountingCacheEvents } from '../../src/cache/cache-events.js';
 import type { CacheEntry } from '../../src/cache/cache-store.js';
 import { FakeClock } from './fake-clock.js';
 import { FailingStore } from './failing-store.js';
+import { SqlStore } from '../../src/cache/sql-store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function setup(cooldownMs = 1_000) {
   const clock = new FakeClock();
@@ -130,5 +134,48 @@ describe('TieredCache', () => {
     await cache.set('b', e);
     assert.deepEqual(await cache.entries(), { memory: 1 });
     assert.equal(events.evictions.get('memory:capacity'), 1);
+  });
+
+  test('knownAbsent: true only while every tier can tell it holds no copy, fresh or stale, of the key', async () => {
+    const clock = new FakeClock();
+    const dir = mkdtempSync(join(tmpdir(), 'tiered-absent-'));
+    const l1 = new MemoryStore({ now: clock.now });
+    const l3 = new SqlStore({ path: join(dir, 'cache.db'), now: clock.now, sweepIntervalMs: 0 });
+    try {
+      const cache = new TieredCache({ tiers: [{ name: 'memory', store: l1, ttlMs: 5_000 }, { name: 'sql', store: l3 }], now: clock.now });
+      const entry: CacheEntry = { value: 'v', storedAt: clock.now(), expiresAt: clock.now() + 10_000, keepUntil: clock.now() + 60_000, delta: 0, tags: [] };
+      assert.equal(cache.knownAbsent('k'), true);
+      await cache.set('k', entry);
+      assert.equal(cache.knownAbsent('k'), false);
+      assert.equal(cache.knownAbsent('other'), true);
+      clock.advance(6_000); // the memory copy is gone, the SQLite row is not
+      assert.equal(await l1.get('k'), undefined);
+      assert.equal(cache.knownAbsent('k'), false, 'the SQLite tier still holds it');
+      clock.advance(10_000); // past expiresAt: stale, still held
+      assert.equal(cache.knownAbsent('k'), false, 'a stale copy counts: it may be served on error');
+      await cache.delete('k');
+      assert.equal(cache.knownAbsent('k'), true);
+    } finally {
+      await l3.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('knownAbsent is false with a tier that cannot tell (as Redis) or a suspended tier', async () => {
+    const { cache, l2 } = setup();
+    assert.equal(cache.knownAbsent('k'), false, 'the wrapped store is not absence-aware');
+    const clock = new FakeClock();
+    const l1 = new MemoryStore({ now: clock.now });
+    const flaky = new MemoryStore({ now: clock.now });
+    flaky.getSync = () => {
+      throw new Error('down');
+    };
+    const two = new TieredCache({ tiers: [{ name: 'a', store: l1 }, { name: 'b', store: flaky }], now: clock.now, tierCooldownMs: 1_000 });
+    assert.equal(two.knownAbsent('k'), true);
+    await two.get('k'); // tier b throws and is suspended
+    assert.equal(two.knownAbsent('k'), false);
+    clock.advance(1_001);
+    assert.equal(two.knownAbsent('k'), true);
+    void l2;
   });
 });
