@@ -3,6 +3,8 @@
  * contiguous Float32Array so usearch's SIMD `exactSearch` can scan it in one native call. For a few
  * hundred vectors this is both exact and cheaper than walking an HNSW graph (see
  * DEFAULT_SEMANTIC_EXACT_SCAN_MAX); AnnIndex uses it for small partitions and drops it for large ones.
+ * The smallest scans (up to JS_SCAN_MAX_ROWS rows) are a JS loop instead: hand-written where a
+ * library does it, because in a loaded server usearch's call cost more than the arithmetic it saves.
  *
  * Removal swaps the last row into the freed one, so rows stay dense and a scan never sees a dead id.
  */
@@ -12,6 +14,12 @@ const { exactSearch, MetricKind } = usearch;
 
 /** Rows allocated at first use; the matrix doubles when full. */
 const INITIAL_ROWS = 16;
+/**
+ * Up to this many rows are scanned in JavaScript rather than by usearch's native exactSearch: in a
+ * loaded server the native call (its argument checks, typed-array results and the call itself) cost
+ * more than the JS loop over a few thousand products (A/B in bench/README.md, seventh session).
+ */
+export const JS_SCAN_MAX_ROWS = 32;
 /** One query is too small to pay for worker threads. */
 const THREADS = 1;
 
@@ -71,6 +79,7 @@ export class ExactScan {
     const n = this.ids.length;
     if (n === 0 || k <= 0) return [];
     const d = this.dimensions;
+    if (n <= JS_SCAN_MAX_ROWS) return this.scanInJs(query, Math.min(k, n));
     const { keys } = exactSearch(this.matrix.subarray(0, n * d), query, d, Math.min(k, n), MetricKind.IP, THREADS);
     const out: number[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -78,5 +87,41 @@ export class ExactScan {
       if (row < n) out.push(this.ids[row]!);
     }
     return out;
+  }
+
+  /** `search` by a JS loop: the `k` best rows by inner product (ties to the lower row), best first. */
+  private scanInJs(query: Float32Array, k: number): number[] {
+    const d = this.dimensions;
+    const m = this.matrix;
+    const n = this.ids.length;
+    const bestRows: number[] = [];
+    const bestScores: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const o = r * d;
+      // Four accumulators: independent additions the CPU can overlap.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i + 3 < d; i += 4) {
+        s0 += m[o + i]! * query[i]!;
+        s1 += m[o + i + 1]! * query[i + 1]!;
+        s2 += m[o + i + 2]! * query[i + 2]!;
+        s3 += m[o + i + 3]! * query[i + 3]!;
+      }
+      for (; i < d; i++) s0 += m[o + i]! * query[i]!;
+      const s = s0 + s1 + s2 + s3;
+      if (bestRows.length === k && !(s > bestScores[k - 1]!)) continue;
+      let at = bestRows.length === k ? k - 1 : bestRows.length;
+      while (at > 0 && s > bestScores[at - 1]!) {
+        bestScores[at] = bestScores[at - 1]!;
+        bestRows[at] = bestRows[at - 1]!;
+        at--;
+      }
+      bestScores[at] = s;
+      bestRows[at] = r;
+    }
+    return bestRows.map((row) => this.ids[row]!);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExactScan } from '../../src/cache/exact-scan.js';
+import { ExactScan, JS_SCAN_MAX_ROWS } from '../../src/cache/exact-scan.js';
 import { randomUnit } from './semantic-vectors.js';
 
 /** The ids a plain JS scan ranks first, for comparison. */
@@ -30,6 +30,20 @@ describe('ExactScan', () => {
     }
     scan.delete(12345); // unknown ids are ignored
     assert.equal(scan.size, live.size);
+  });
+
+  test('the JS scan (small scans) and the native one (larger) rank alike, with dimensions not a multiple of four', () => {
+    const dims = 10;
+    const scan = new ExactScan(dims);
+    const live = new Map<number, Float32Array>();
+    for (let id = 0; id < JS_SCAN_MAX_ROWS + 8; id++) {
+      live.set(id, randomUnit(1_000 + id, dims));
+      scan.add(id, live.get(id)!);
+      for (const k of [1, 4]) {
+        const query = randomUnit(5_000 + id, dims);
+        assert.deepEqual(scan.search(query, k), bruteForce(live, query, k), `${live.size} rows, k=${k}`);
+      }
+    }
   });
 
   test('k larger than the rows, an empty scan, and replacing a row', () => {
