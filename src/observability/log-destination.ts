@@ -220,39 +220,24 @@ export class LineDestination {
     const lines = this.pendingLines;
     this.pendingLines = 0;
     this.pendingBytes = 0;
-    if (this.sealed.length === 0) {
-      // The common case: the batch is the reused buffer, written straight from it.
-      const used = this.bufferUsed;
-      this.bufferUsed = 0;
-      let written = 0;
-      try {
-        while (written < used) {
-          const n = this.writeBuffer(this.fd, this.buffer, written, used - written);
-          if (n <= 0) break; // no progress: kept, and retried like EAGAIN
-          written += n;
-        }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return this.fail(err as Error, lines);
-      }
-      if (written >= used) return true;
-      // EAGAIN: the rest is copied out, since the buffer takes new lines while it waits.
-      this.leftover = Buffer.from(this.buffer.subarray(written, used));
-      this.leftoverLines = lines;
-      return false;
-    }
-    const batch = Buffer.concat([...this.sealed, this.buffer.subarray(0, this.bufferUsed)]);
+    // The common case: the batch is the reused buffer, written straight from it. Only when a line
+    // did not fit (see seal) is it several buffers, joined for one write.
+    const reused = this.sealed.length === 0;
+    const filled = this.buffer.subarray(0, this.bufferUsed);
+    const batch = reused ? filled : Buffer.concat([...this.sealed, filled]);
     this.sealed = [];
     this.bufferUsed = 0;
     // A buffer grown for one long line goes back to the usual size rather than staying that large.
     const usual = this.flushBytes + BUFFER_SLACK_BYTES;
-    if (this.buffer.length > usual) this.buffer = Buffer.allocUnsafe(usual);
+    if (!reused && this.buffer.length > usual) this.buffer = Buffer.allocUnsafe(usual);
     const rest = this.writeBytes(batch);
     if (this.failed !== undefined) {
       this.dropped += lines;
       return false;
     }
     if (rest === undefined) return true;
-    this.leftover = rest;
+    // EAGAIN: the rest waits as leftover, copied out of the reused buffer, which takes new lines meanwhile.
+    this.leftover = reused ? Buffer.from(rest) : rest;
     this.leftoverLines = lines;
     return false;
   }
