@@ -14,8 +14,14 @@
  * come from closed sets (HTTP method, route template, cache outcome, degraded reasons).
  * Everything else that ragd logs still goes through pino, as does this line whenever the logger is
  * not a plain pino logger (then `logger[level](fields, msg)` is called instead).
+ * On ragd's own destination (LineDestination) the line is not built as a string at all but encoded
+ * byte by byte into the destination's buffer (access-line-bytes.ts), the same bytes; the string
+ * form is kept for other destinations and for lines with characters JSON must escape.
  */
 import { pino, type Logger } from 'pino';
+import { AccessLineEncoder } from './access-line-bytes.js';
+import { kIsoTimeField, type IsoTimeField } from './iso-time-field.js';
+import { LineDestination } from './log-destination.js';
 
 export const ACCESS_LINE_MESSAGE = 'request completed';
 
@@ -105,16 +111,27 @@ export function jsonString(s: string): string {
 const SEGMENT_MEMO_MAX_URL = 256;
 /** Remembered (method, url) segments at most; the memo is dropped whole when full. */
 const SEGMENT_MEMO_ENTRIES = 512;
-const segments = new Map<string, Map<string, { route: string; text: string }>>();
+const segments = new Map<string, Map<string, Segment>>();
 let segmentCount = 0;
+
+interface Segment {
+  route: string;
+  text: string;
+  /** `text` in UTF-8, for the encoder that writes the line as bytes (access-line-bytes.ts). */
+  bytes: Uint8Array;
+}
 
 /** `,"method":…,"route":…,"url":…`, remembered per method and URL (checked against the route). */
 export function requestSegment(method: string, route: string, url: string): string {
-  if (url.length > SEGMENT_MEMO_MAX_URL) return segmentText(method, route, url);
+  return segmentOf(method, route, url).text;
+}
+
+function segmentOf(method: string, route: string, url: string): Segment {
+  if (url.length > SEGMENT_MEMO_MAX_URL) return newSegment(method, route, url);
   let byUrl = segments.get(method);
   const known = byUrl?.get(url);
-  if (known !== undefined && known.route === route) return known.text;
-  const text = segmentText(method, route, url);
+  if (known !== undefined && known.route === route) return known;
+  const segment = newSegment(method, route, url);
   if (segmentCount >= SEGMENT_MEMO_ENTRIES) {
     segments.clear();
     segmentCount = 0;
@@ -122,8 +139,13 @@ export function requestSegment(method: string, route: string, url: string): stri
   }
   if (byUrl === undefined) segments.set(method, (byUrl = new Map()));
   if (!byUrl.has(url)) segmentCount++;
-  byUrl.set(url, { route, text });
-  return text;
+  byUrl.set(url, segment);
+  return segment;
+}
+
+function newSegment(method: string, route: string, url: string): Segment {
+  const text = segmentText(method, route, url);
+  return { route, text, bytes: Buffer.from(text, 'utf8') };
 }
 
 function segmentText(method: string, route: string, url: string): string {
@@ -157,9 +179,25 @@ export function accessLineWriter(logger: Logger): AccessLineWriter {
     };
   }
   const { time, chindings, stream, levelPrefix, levelValue } = internals;
-  return (level, fields) => {
-    if (!logger.isLevelEnabled(level)) return;
+  const asString: AccessLineWriter = (level, fields) => {
     stream.write(formatAccessLine(levelPrefix[levelValue(level)] as string, time(), chindings, fields));
+  };
+  if (!(stream instanceof LineDestination)) {
+    return (level, fields) => {
+      if (logger.isLevelEnabled(level)) asString(level, fields);
+    };
+  }
+  // ragd's own destination: the line is encoded into its buffer as bytes (access-line-bytes.ts).
+  const field = (time as { [kIsoTimeField]?: IsoTimeField })[kIsoTimeField];
+  const encoder = new AccessLineEncoder({ time: field ?? time, chindings, tail: `,"msg":"${ACCESS_LINE_MESSAGE}"}\n` });
+  const prefix = (level: AccessLevel): Uint8Array => Buffer.from(levelPrefix[levelValue(level)] as string, 'utf8');
+  const prefixes: Record<AccessLevel, Uint8Array> = { info: prefix('info'), error: prefix('error') };
+  return (level, f) => {
+    if (!logger.isLevelEnabled(level)) return;
+    const degraded = f.degraded === undefined ? undefined : JSON.stringify(f.degraded);
+    const room = encoder.set(prefixes[level], f.reqId, segmentOf(f.method, f.route, f.url).bytes, f.status, f.durationMs, f.traceId, f.cache, degraded);
+    // Declined: a string needs JSON escaping (or the time field is not ragd's); written as a string.
+    if (stream.writeEncoded(room, encoder) === 'declined') asString(level, f);
   };
 }
 

@@ -65,6 +65,12 @@ export interface WriteSyncFs {
   writeSync(fd: number, buffer: Buffer, offset: number, length: number): number;
 }
 
+/** Writes one line straight into a LineDestination's buffer (see LineDestination.writeEncoded). */
+export interface LineEncoder {
+  /** Writes the line, newline included, at `offset`; returns the offset after it, or -1 to decline (what it wrote is ignored). */
+  encodeInto(buf: Buffer, offset: number): number;
+}
+
 export interface LineDestinationOptions {
   /** File descriptor to write to. Defaults to 1 (stdout). */
   fd?: number;
@@ -142,26 +148,53 @@ export class LineDestination {
   /** Queues one line (pino passes it with its trailing newline). False when it was dropped. */
   write(line: string): boolean {
     // line.length is a lower bound on its bytes, so nothing past maxPending is ever encoded.
-    if (this.failed !== undefined || this.pendingBytes + line.length + (this.leftover?.length ?? 0) > this.maxPending) {
-      this.dropped++;
-      return false;
-    }
+    if (this.refuses(line.length)) return false;
     // A UTF-16 unit is at most 3 bytes in UTF-8 (a surrogate pair, 2 units, is 4): room for that
     // means the line is never cut.
-    const room = line.length * 3;
+    this.makeRoom(line.length * 3);
+    this.queued(this.buffer.write(line, this.bufferUsed, 'utf8'));
+    return true;
+  }
+
+  /**
+   * Queues one line that `encoder` writes straight into the pending buffer, in at most `maxBytes`
+   * bytes (the access line: access-line-bytes.ts), so no string is built for it. `declined` when
+   * the encoder declined (nothing is queued; the caller writes the line as a string instead);
+   * `dropped` as `write` drops, with `maxBytes` counted against `maxPending`.
+   */
+  writeEncoded(maxBytes: number, encoder: LineEncoder): 'written' | 'dropped' | 'declined' {
+    if (this.refuses(maxBytes)) return 'dropped';
+    this.makeRoom(maxBytes);
+    const end = encoder.encodeInto(this.buffer, this.bufferUsed);
+    if (end < 0) return 'declined';
+    this.queued(end - this.bufferUsed);
+    return 'written';
+  }
+
+  /** True (and the line counted as dropped) when the destination failed or `bytes` more would pass maxPending. */
+  private refuses(bytes: number): boolean {
+    if (this.failed === undefined && this.pendingBytes + bytes + (this.leftover?.length ?? 0) <= this.maxPending) return false;
+    this.dropped++;
+    return true;
+  }
+
+  /** Makes sure the buffer being filled has `room` bytes free after `bufferUsed`. */
+  private makeRoom(room: number): void {
     if (this.buffer.length - this.bufferUsed < room) this.seal(room);
-    const bytes = this.buffer.write(line, this.bufferUsed, 'utf8');
+  }
+
+  /** Counts a line of `bytes` just written at `bufferUsed`, and writes or schedules the batch. */
+  private queued(bytes: number): void {
     this.bufferUsed += bytes;
     this.pendingBytes += bytes;
     this.pendingLines++;
-    if (this.leftover !== undefined) return true; // an EAGAIN retry is pending; it writes these too
+    if (this.leftover !== undefined) return; // an EAGAIN retry is pending; it writes these too
     // A full batch goes now (the scheduled write, if any, then finds less or nothing to do).
     if (this.pendingBytes >= this.flushBytes) this.writeAndSettle();
     else if (!this.scheduled) {
       this.scheduled = true;
       this.schedule(this.onFlushDue);
     }
-    return true;
   }
 
   /** Calls `cb` once every line queued so far is written (or dropped). pino's `logger.flush(cb)` lands here. */

@@ -7,6 +7,8 @@ import { pino, type Logger } from 'pino';
 import fc from 'fast-check';
 import { ACCESS_LINE_MESSAGE, accessLineWriter, durationText, jsonString, requestSegment, type AccessFields } from '../../src/observability/access-line.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { LineDestination } from '../../src/observability/log-destination.js';
+import { writeDuration, writeNumber } from '../../src/observability/access-line-bytes.js';
 
 function sink(): { stream: Writable; chunks: string[] } {
   const chunks: string[] = [];
@@ -96,6 +98,101 @@ describe('accessLineWriter', () => {
     } as unknown as Logger;
     accessLineWriter(fake)('error', { reqId: 'a', method: 'GET', route: '/x', url: '/x', status: 500, durationMs: 2, cache: undefined });
     assert.deepEqual(calls, [['error', { reqId: 'a', method: 'GET', route: '/x', url: '/x', status: 500, durationMs: 2 }, ACCESS_LINE_MESSAGE]]);
+  });
+});
+
+/** ragd's logger on a LineDestination whose writes land in memory: the writer encodes lines as bytes into its buffer. */
+function lineDestinationLogger(now: () => number): { logger: Logger; dest: LineDestination; written: () => string } {
+  const out: Buffer[] = [];
+  const fs = {
+    writeSync(_fd: number, buffer: Buffer, offset: number, length: number): number {
+      out.push(Buffer.from(buffer.subarray(offset, offset + length)));
+      return length;
+    },
+  };
+  const dest = new LineDestination({ fs, schedule: () => {}, flushOnExit: false });
+  const logger = createLogger({ level: 'info', destination: dest, now });
+  return {
+    logger,
+    dest,
+    written: () => {
+      dest.flushSync();
+      return Buffer.concat(out.splice(0)).toString('utf8');
+    },
+  };
+}
+
+const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 });
+const anyText = fc.oneof(printable, fc.string({ unit: 'binary', maxLength: 40 }));
+const fieldsArb: fc.Arbitrary<AccessFields> = fc.record(
+  {
+    reqId: anyText,
+    method: fc.constantFrom('GET', 'POST', 'DELETE'),
+    route: fc.oneof(fc.constantFrom('/api/v1/rag/query', 'unmatched'), printable),
+    url: fc.oneof(printable, anyText, fc.string({ minLength: 250, maxLength: 400 })),
+    status: fc.oneof(fc.constantFrom(200, 404, 503), fc.integer({ min: 0, max: 2e9 })),
+    durationMs: fc.oneof(fc.integer({ min: 0, max: 10_000_000 }).map((n) => n / 100), fc.double({ noNaN: true, noDefaultInfinity: true })),
+    traceId: fc.option(fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }), anyText), { nil: undefined }),
+    cache: fc.option(fc.oneof(fc.constantFrom('exact', 'miss', 'semantic'), anyText), { nil: undefined }),
+    degraded: fc.option(fc.array(anyText, { maxLength: 3 }), { nil: undefined }),
+  },
+  { requiredKeys: ['reqId', 'method', 'route', 'url', 'status', 'durationMs'] },
+);
+
+describe('the access line as bytes, straight into a LineDestination', () => {
+  test("writes pino's bytes for the fixed cases and for random fields (escaping included, which goes the string way)", () => {
+    let now = NOW;
+    const { logger, written } = lineDestinationLogger(() => now);
+    const write = accessLineWriter(logger);
+    for (const [name, level, fields] of CASES) {
+      write(level, fields);
+      assert.equal(written(), viaPino(ragdLogger, level, fields), name);
+    }
+    fc.assert(
+      fc.property(fieldsArb, fc.constantFrom<'info' | 'error'>('info', 'error'), fc.integer({ min: 0, max: 5_000 }), (fields, level, step) => {
+        now += step;
+        write(level, fields);
+        const pinoLogger = (dest: Writable) => createLogger({ level: 'info', destination: dest, now: () => now });
+        return written() === viaPino(pinoLogger, level, fields);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('many lines in one batch come out whole and in order', () => {
+    const { logger, written } = lineDestinationLogger(() => NOW);
+    const write = accessLineWriter(logger);
+    const expected: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const fields = { ...(CASES[i % CASES.length]![2]), reqId: `r-${i}` };
+      const level = CASES[i % CASES.length]![1];
+      write(level, fields);
+      expected.push(viaPino(ragdLogger, level, fields));
+    }
+    assert.equal(written(), expected.join(''));
+  });
+
+  test('a line over maxPending is dropped and counted, and the destination keeps serving', () => {
+    const out: Buffer[] = [];
+    const fs = { writeSync: (_fd: number, b: Buffer, o: number, l: number) => (out.push(Buffer.from(b.subarray(o, o + l))), l) };
+    const dest = new LineDestination({ fs, schedule: () => {}, flushOnExit: false, maxPending: 600 });
+    const write = accessLineWriter(createLogger({ level: 'info', destination: dest, now: () => NOW }));
+    write('info', CASES[0]![2]);
+    write('info', CASES[0]![2]);
+    assert.equal(dest.dropped, 1);
+    dest.flushSync();
+    write('info', CASES[0]![2]);
+    dest.flushSync();
+    assert.equal(Buffer.concat(out).toString('utf8'), viaPino(ragdLogger, 'info', CASES[0]![2]).repeat(2));
+  });
+
+  test('writeNumber and writeDuration write what String and durationText make', () => {
+    const buf = Buffer.alloc(64);
+    const text = (end: number) => buf.toString('latin1', 0, end);
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: 0, max: 2e9 }), fc.double()), (n) => text(writeNumber(buf, 0, n)) === String(n)), { numRuns: 5000 });
+    for (const n of [0, 9, 10, 99, 100, 999_999_999, 1e9, -1, 1.5, Number.NaN]) assert.equal(text(writeNumber(buf, 0, n)), String(n), String(n));
+    fc.assert(fc.property(fc.double(), (ms) => text(writeDuration(buf, 0, ms)) === durationText(ms)), { numRuns: 5000 });
+    for (let n = 0; n <= 100_000; n++) assert.equal(text(writeDuration(buf, 0, n / 100)), durationText(n / 100));
   });
 });
 

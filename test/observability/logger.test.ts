@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { cachedIsoTime, createLogger } from '../../src/observability/logger.js';
+import { ISO_TIME_FIELD_MAX_BYTES, IsoTimeField } from '../../src/observability/iso-time-field.js';
 
 describe('cachedIsoTime', () => {
   test("writes pino's isoTime field, formatting once per millisecond", () => {
@@ -22,6 +23,29 @@ describe('cachedIsoTime', () => {
     }
     const first = time();
     assert.equal(time(), first, 'the same string object within a millisecond');
+  });
+
+  test('text and bytes are the isoTime field at every millisecond, across seconds, days, a step back and extended years', () => {
+    let now = 0;
+    const field = new IsoTimeField(() => now);
+    const buf = Buffer.alloc(ISO_TIME_FIELD_MAX_BYTES + 8);
+    const expect = () => `,"time":"${new Date(now).toISOString()}"`;
+    const check = () => {
+      assert.equal(field.text(), expect(), String(now));
+      assert.equal(buf.toString('latin1', 0, field.writeInto(buf, 0)), expect(), String(now));
+    };
+    for (const start of [Date.UTC(2026, 11, 3, 23, 59, 58, 990), Date.UTC(1969, 11, 31, 23, 59, 59, 0), 8.64e15 - 2200, -8.64e15]) {
+      for (let i = 0; i < 2_100; i += 7) {
+        now = start + i;
+        check();
+      }
+    }
+    now = Date.UTC(2026, 0, 1, 0, 0, 5, 500);
+    check();
+    now -= 3_000; // a clock step back
+    check();
+    now += 0.75; // a fractional clock: truncated, as Date does
+    check();
   });
 });
 
