@@ -41,13 +41,16 @@ export const SAFE_TOKEN = /^[A-Za-z0-9_.:/{}*-]{1,128}$/;
 /**
  * A function from raw labels to `resolve(cleaned labels)`, remembered per valid label set.
  * `resolve` must return the same thing for equal cleaned labels (e.g. a metric's series cell).
+ * `metric` names the metric an overflow is counted for; several when one guard serves several
+ * metrics with the same labels (each counts the overflow, as its own guard would).
  */
 export function labelGuard<L, T>(
   ctx: GuardContext,
-  metric: string,
+  metric: string | readonly string[],
   spec: LabelSpec<L>,
   resolve: (labels: CleanLabels) => T,
 ): (labels: L) => T {
+  const metrics = typeof metric === 'string' ? [metric] : metric;
   const rules = Object.entries(spec) as [string, LabelRule][];
   const names = rules.map(([name]) => name);
   const depth = names.length;
@@ -77,7 +80,7 @@ export function labelGuard<L, T>(
       else {
         valid = false;
         clean[name] = OTHER_LABEL_VALUE;
-        ctx.overflow.inc({ metric, label: name });
+        for (const m of metrics) ctx.overflow.inc({ metric: m, label: name });
       }
     }
     const resolved = resolve(clean);

@@ -10,8 +10,8 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerEventLoopDelay } from './event-loop.js';
-import { labelGuard, SAFE_TOKEN, type GuardContext, type LabelSpec, type LabelValue } from './label-guard.js';
-import { SeriesCounter, SeriesHistogram } from './prom-series.js';
+import { labelGuard, SAFE_TOKEN, type CleanLabels, type GuardContext, type LabelSpec, type LabelValue } from './label-guard.js';
+import { SeriesCounter, SeriesHistogram, type CounterSeries, type HistogramSeries } from './prom-series.js';
 import {
   BREAKER_STATES,
   BREAKER_STATE_VALUE,
@@ -77,6 +77,8 @@ export type { LabelValue };
 /** A counter whose label values are guarded. Negative or non-finite increments are ignored. */
 export interface LabelledCounter<L> {
   inc(labels: L, value?: number): void;
+  /** The series of `labels`, guarded once: for a call site whose labels never change. */
+  bind(labels: L): PlainCounter;
 }
 /** A gauge whose label values are guarded. Non-finite values are ignored. */
 export interface LabelledGauge<L> {
@@ -88,6 +90,8 @@ export interface LabelledGauge<L> {
 export interface LabelledHistogram<L> {
   observe(labels: L, value: number): void;
   startTimer(labels: L): () => number;
+  /** The series of `labels`, guarded once: for a call site whose labels never change. */
+  bind(labels: L): PlainHistogram;
 }
 /** A counter without labels. */
 export interface PlainCounter {
@@ -216,13 +220,23 @@ interface Context extends GuardContext {
 const finite = (v: number): boolean => Number.isFinite(v);
 const increment = (v: number): boolean => Number.isFinite(v) && v >= 0;
 
-function counter<L>(ctx: Context, name: string, help: string, spec: Spec<L>): LabelledCounter<L> {
+/** A labelled metric and its series by cleaned labels (for a guard of its own, see recordHttpRequest). */
+type WithCells<M, S> = M & { cell(labels: CleanLabels): S };
+
+function counter<L>(ctx: Context, name: string, help: string, spec: Spec<L>): WithCells<LabelledCounter<L>, CounterSeries> {
   const c = new SeriesCounter({ name: ctx.prefix + name, help, labelNames: Object.keys(spec), registers: [ctx.registry] });
   const series = labelGuard(ctx, name, spec, (labels) => c.series(labels));
+  const plain = (target: CounterSeries): PlainCounter => ({
+    inc(value = 1) {
+      if (increment(value)) target.inc(value);
+    },
+  });
   return {
     inc(labels, value = 1) {
       if (increment(value)) series(labels).inc(value);
     },
+    bind: (labels) => plain(series(labels)),
+    cell: (labels) => c.series(labels),
   };
 }
 
@@ -242,10 +256,18 @@ function gauge<L>(ctx: Context, name: string, help: string, spec: Spec<L>): Labe
   };
 }
 
-function histogram<L>(ctx: Context, name: string, help: string, buckets: number[], spec: Spec<L>): LabelledHistogram<L> {
+function histogram<L>(
+  ctx: Context,
+  name: string,
+  help: string,
+  buckets: number[],
+  spec: Spec<L>,
+): WithCells<LabelledHistogram<L>, HistogramSeries> {
   const h = new SeriesHistogram({ name: ctx.prefix + name, help, buckets, labelNames: Object.keys(spec), registers: [ctx.registry] });
   const series = labelGuard(ctx, name, spec, (labels) => h.series(labels));
   return {
+    bind: (labels) => plainSeriesHistogram(series(labels)),
+    cell: (labels) => h.series(labels),
     observe(labels, value) {
       if (finite(value)) series(labels).observe(value);
     },
@@ -271,7 +293,10 @@ function plainCounter(ctx: Context, name: string, help: string): PlainCounter {
 }
 
 function plainHistogram(ctx: Context, name: string, help: string, buckets: number[]): PlainHistogram {
-  const series = new SeriesHistogram({ name: ctx.prefix + name, help, buckets, labelNames: [], registers: [ctx.registry] }).series({});
+  return plainSeriesHistogram(new SeriesHistogram({ name: ctx.prefix + name, help, buckets, labelNames: [], registers: [ctx.registry] }).series({}));
+}
+
+function plainSeriesHistogram(series: HistogramSeries): PlainHistogram {
   return {
     observe(value) {
       if (finite(value)) series.observe(value);
@@ -340,6 +365,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     HTTP_DURATION_BUCKETS,
     http,
   );
+  // Both HTTP series of a label set from one guard lookup (one per request instead of two).
+  const httpCells = labelGuard(ctx, [N.httpRequests, N.httpRequestDuration], http, (labels) => ({
+    count: httpRequests.cell(labels),
+    duration: httpRequestDuration.cell(labels),
+  }));
   const providerRequests = counter(ctx, N.providerRequests, 'Provider calls by outcome.', {
     ...provider,
     outcome: PROVIDER_OUTCOMES,
@@ -387,8 +417,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     httpRequests,
     httpRequestDuration,
     recordHttpRequest(labels, seconds) {
-      httpRequests.inc(labels);
-      httpRequestDuration.observe(labels, seconds);
+      const cells = httpCells(labels);
+      cells.count.inc(1);
+      if (finite(seconds)) cells.duration.observe(seconds);
     },
 
     queryDuration: histogram(ctx, N.queryDuration, 'Query pipeline stage duration in seconds.', QUERY_STAGE_BUCKETS, {
@@ -504,7 +535,8 @@ function safeToken(value: string): string {
 export function createDisabledMetrics(): Metrics {
   const registry = new Registry();
   const noop = (): void => undefined;
-  const none = { inc: noop, set: noop, dec: noop, observe: noop, startTimer: () => () => 0 };
+  const plain = { inc: noop, set: noop, dec: noop, observe: noop, startTimer: () => () => 0 };
+  const none = { ...plain, bind: () => plain };
   return {
     registry,
     exposition: async () => ({ contentType: registry.contentType, body: '' }),

@@ -180,6 +180,27 @@ export function createSloTracker(options: SloTrackerOptions = {}): SloTracker {
     rings: layout.map((r) => new BucketRing(r.widthMs, Math.ceil(r.spanMs / r.widthMs))),
   }));
 
+  // Events are tallied per SLO for the current bucket of the finest ring and added to every ring
+  // when time moves to another bucket or a reader asks: one tally per event instead of one per ring
+  // (the per-ring updates were most of what SLO tracking cost an exact-cache hit). Every ring's
+  // buckets are whole multiples of the finest one, so a tally lands in the same bucket of each ring
+  // as its events would have.
+  const fineMs = (layout[0] as { widthMs: number }).widthMs;
+  for (const r of layout) if (r.widthMs % fineMs !== 0) throw new Error(`SLO ring width ${r.widthMs} ms is not a multiple of ${fineMs} ms`);
+  let pendingStart = Number.POSITIVE_INFINITY;
+  let pendingEnd = Number.NEGATIVE_INFINITY;
+  const pendingGood = new Float64Array(tracked.length);
+  const pendingTotal = new Float64Array(tracked.length);
+  const flush = (): void => {
+    for (let i = 0; i < tracked.length; i++) {
+      const total = pendingTotal[i] as number;
+      if (total === 0) continue;
+      for (const ring of (tracked[i] as Tracked).rings) ring.add(pendingStart, pendingGood[i] as number, total);
+      pendingGood[i] = 0;
+      pendingTotal[i] = 0;
+    }
+  };
+
   const sum = (t: Tracked, at: number, windowMs: number): Tally => {
     const ring = t.rings.find((r) => r.spanMs >= windowMs) ?? (t.rings[t.rings.length - 1] as BucketRing);
     return ring.sum(at, windowMs);
@@ -213,10 +234,16 @@ export function createSloTracker(options: SloTrackerOptions = {}): SloTracker {
     record(event) {
       const at = now();
       if (!Number.isFinite(at)) return;
+      if (!(at >= pendingStart && at < pendingEnd)) {
+        // Another bucket (or a clock step back): what is pending goes to the rings first.
+        flush();
+        pendingStart = Math.floor(at / fineMs) * fineMs;
+        pendingEnd = pendingStart + fineMs;
+      }
       const api = isApiRoute(event.route);
       const failed = event.status >= 500;
-      for (const t of tracked) {
-        const ind = t.def.indicator;
+      for (let i = 0; i < tracked.length; i++) {
+        const ind = (tracked[i] as Tracked).def.indicator;
         let good: boolean;
         if (ind.kind === 'availability') {
           if (!api) continue;
@@ -225,14 +252,17 @@ export function createSloTracker(options: SloTrackerOptions = {}): SloTracker {
           if (!event.isQuery || failed) continue;
           good = event.durationMs <= ind.thresholdMs;
         }
-        for (const ring of t.rings) ring.add(at, good ? 1 : 0, 1);
+        if (good) pendingGood[i] = (pendingGood[i] as number) + 1;
+        pendingTotal[i] = (pendingTotal[i] as number) + 1;
       }
     },
     snapshot() {
+      flush();
       const at = now();
       return { generatedAt: new Date(at).toISOString(), period, slos: tracked.map((t) => status(t, at)) };
     },
     exportTo(metrics) {
+      flush();
       const at = now();
       for (const t of tracked) {
         const s = status(t, at);

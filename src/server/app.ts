@@ -51,9 +51,10 @@ export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstanc
   const observe = rt.config.observability;
   // RAGD_METRICS=off: nothing is recorded per response (the overhead baseline).
   const recordResponse = observe.metrics
-    ? (route: string, request: FastifyRequest, reply: FastifyReply): void => {
-        rt.metrics.recordHttpRequest({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
-        rt.slo.record({ route, status: reply.statusCode, durationMs: reply.elapsedTime, isQuery: route === '/api/v1/rag/query' });
+    ? (route: string, request: FastifyRequest, reply: FastifyReply, elapsedMs: number): void => {
+        const status = reply.statusCode;
+        rt.metrics.recordHttpRequest({ route, method: request.method, status }, elapsedMs / 1000);
+        rt.slo.record({ route, status, durationMs: elapsedMs, isQuery: route === '/api/v1/rag/query' });
       }
     : undefined;
   registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs, traceId, recordResponse });

@@ -297,6 +297,25 @@ describe('label guard', () => {
     assert.equal(value(s, 'ragd_metric_label_overflow_total', { metric: 'http_request_duration_seconds', label: 'status' }), 1);
   });
 
+  test('bind: a bound series is the same series inc/observe update, and bad labels bind to "other"', async () => {
+    const m = fresh();
+    const total = m.queryDuration.bind({ stage: 'total' });
+    total.observe(0.25);
+    m.queryDuration.observe({ stage: 'total' }, 0.75);
+    total.observe(Number.NaN); // ignored, as observe ignores it
+    const hits = m.cacheHits.bind({ tier: 'memory', kind: 'exact' });
+    hits.inc();
+    hits.inc(2);
+    hits.inc(-1); // ignored: counters only go up
+    m.queries.bind({ mode: 'hybrid', cache: 'maybe' as never, degraded: false }).inc();
+    const s = await samplesOf(m);
+    assert.equal(value(s, 'rag_query_duration_seconds_count', { stage: 'total' }), 2);
+    assert.equal(value(s, 'rag_query_duration_seconds_sum', { stage: 'total' }), 1);
+    assert.equal(value(s, 'rag_cache_hits_total', { tier: 'memory', kind: 'exact' }), 3);
+    assert.equal(value(s, 'rag_queries_total', { mode: 'hybrid', cache: 'other', degraded: 'false' }), 1);
+    assert.equal(value(s, 'ragd_metric_label_overflow_total', { metric: 'rag_queries_total', label: 'cache' }), 1);
+  });
+
   test('free text, raw URLs and overlong values never become label values', async () => {
     const m = fresh();
     m.ingestFailures.inc({ reason: 'what is the capital of France?' });

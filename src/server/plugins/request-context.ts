@@ -55,7 +55,7 @@ export interface RequestContextOptions {
    * Records a finished response (metrics, SLO) in the same onResponse hook as the log line, before
    * it: one hook per response instead of two. Default: nothing (RAGD_METRICS=off).
    */
-  recordResponse?: ((route: string, request: FastifyRequest, reply: FastifyReply) => void) | undefined;
+  recordResponse?: ((route: string, request: FastifyRequest, reply: FastifyReply, elapsedMs: number) => void) | undefined;
 }
 
 /** Query parameters whose values are masked in the logged URL: anything that could be a credential. */
@@ -204,8 +204,11 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   const record = options.recordResponse;
   app.addHook('onResponse', (request, reply, done) => {
     const route = routeOf(request);
-    record?.(route, request, reply);
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    // Read once: Fastify's getter takes the clock again on every read.
+    const elapsedMs = reply.elapsedTime;
+    record?.(route, request, reply, elapsedMs);
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : 'info';
     if (!isLevelEnabled(app.log, level)) return done();
     const facts = request.facts;
     writeAccessLine(level, {
@@ -213,8 +216,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       method: request.method,
       route,
       url: loggableUrl(request.url),
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      status,
+      durationMs: Math.round(elapsedMs * 100) / 100,
       traceId: traceIdOf?.(request) || undefined,
       cache: facts?.cache || undefined,
       degraded: facts?.degraded?.length ? facts.degraded : undefined,
