@@ -74,7 +74,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  // A log line is queued, not written, on the request path; one write every 10 ms (or per 64 KB)
+  // A log line is queued, not written, on the request path; one write every 100 ms (or per 64 KB)
   // carries every line queued since. Flushed on shutdown (serve.ts) and on exit. Going through
   // `process.stdout` has Node open a stdout pipe non-blocking, so a slow reader never stalls the loop.
   return pino(base, new LineDestination({ fd: process.stdout.fd }));
