@@ -1,5 +1,5 @@
 /**
- * What observability costs ragd under load: `npm run bench:observability [-- --duration 10 --rounds 3]`.
+ * What observability costs ragd under load: `npm run bench:observability [-- --rounds 10 --duration 3 --warmup 2]`.
  * The same route is load-tested against ragd started four ways, each in its own child process with
  * its own data directory and the same seed corpus:
  *  (a) baseline: RAGD_METRICS=off, RAGD_LOG_LEVEL=silent (no metrics hook, no log line, no tracing);
@@ -10,9 +10,10 @@
  *  (c2) (b) + tracing exported: OTEL_TRACES_EXPORTER=otlp to an OTLP/HTTP sink in this process that
  *      answers 200 and drops what it gets — (c1) plus OTLP JSON serialisation and an HTTP export per
  *      batch, on the server's main thread; the sink's work happens outside the server. Reported, not judged.
- * The four servers run side by side for the whole bench (idle while another is loaded); each round
- * loads every configuration for `--duration` seconds, in order in even rounds and in reverse in odd
- * ones, so drift (this VM slows down under sustained load; other load) favours no configuration. With `taskset`
+ * Each round starts the four servers afresh (idle while another is loaded), warms each up for
+ * `--warmup` seconds and loads every configuration for `--duration` seconds, in order in even rounds
+ * and in reverse in odd ones, so drift (this VM slows down under sustained load; other load) favours
+ * no configuration, and each process's own speed is part of the spread between rounds (see main). With `taskset`
  * available the server is pinned to the last CPU and this process (load generator, OTLP sink) to
  * the others, so the two never compete for a core. The server's stdout goes to /dev/null: it still
  * formats and writes every log line, but no reader in this process competes with the load generator.
@@ -45,9 +46,9 @@ import { seedDocuments, seedQueries } from './seed-corpus.js';
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     route: { type: 'string', default: 'auto' },
     json: { type: 'string', default: 'bench/results/observability-overhead.json' },
@@ -216,26 +217,31 @@ async function main(): Promise<void> {
         `${cpuUsPerRequest.toFixed(1)} µs CPU/request, non-2xx ${r.non2xx}, errors ${r.errors}`,
     );
   };
-  // All four servers start once and stay up; each round then loads every configuration for
-  // DURATION_SEC, in order (a, b, c1, c2) in even rounds and reversed in odd ones. This VM slows down
-  // under sustained load (the same server measured five times in a row: 45, 57, 63, 61, 74 µs of CPU
-  // per request), so a fixed order favours whichever configuration runs first; with the order
-  // reversed every other round, each configuration of a compared pair runs first equally often, and
-  // the verdict is the median of per-round ratios, taken within one round's few seconds.
-  const started: { server: ChildServer; url: string; bodies: unknown[] }[] = [];
+  // Every round starts four fresh servers, warms each up, loads every configuration for DURATION_SEC,
+  // in order (a, b, c1, c2) in even rounds and reversed in odd ones, and stops them. Fresh processes,
+  // because a process keeps a speed of its own for its whole life (the same build, started twice
+  // and loaded side by side, differed by 1-3% in every round of one run and the other way round in
+  // another): with one process per configuration for the whole bench, that bias is in every round
+  // alike and the interval below cannot show it; with new processes per round it is part of the
+  // round-to-round spread. The order is reversed because this VM drifts under sustained load (the
+  // same server measured five times in a row: 45, 57, 63, 61, 74 µs of CPU per request), so a fixed
+  // order would favour whichever configuration runs first; the verdict is the median of per-round
+  // ratios, each taken within one round's few seconds.
+  let started: { server: ChildServer; url: string; bodies: unknown[] }[] = [];
   try {
-    for (const v of variants) started.push(await start(v, 0));
-    // One unmeasured warm-up per server (JIT, caches), then the measured rounds without warm-up.
-    for (const t of started) await runLoad({ url: t.url, bodies: t.bodies, connections: CONNECTIONS, durationSec: WARMUP_SEC, progress: false });
     for (let round = 0; round < ROUNDS; round++) {
-      if (CONCURRENT) {
-        await Promise.all(variants.map((v, i) => measure(v, round, started[i]!)));
-        continue;
+      for (const v of variants) started.push(await start(v, round));
+      // One unmeasured warm-up per server (JIT, caches), then its measured run.
+      for (const t of started) await runLoad({ url: t.url, bodies: t.bodies, connections: CONNECTIONS, durationSec: WARMUP_SEC, progress: false });
+      if (CONCURRENT) await Promise.all(variants.map((v, i) => measure(v, round, started[i]!)));
+      else {
+        for (let k = 0; k < variants.length; k++) {
+          const i = round % 2 === 0 ? k : variants.length - 1 - k;
+          await measure(variants[i]!, round, started[i]!);
+        }
       }
-      for (let k = 0; k < variants.length; k++) {
-        const i = round % 2 === 0 ? k : variants.length - 1 - k;
-        await measure(variants[i]!, round, started[i]!);
-      }
+      await Promise.all(started.map((t) => stopServer(t.server)));
+      started = [];
     }
   } finally {
     await Promise.all(started.map((t) => stopServer(t.server)));
