@@ -226,16 +226,11 @@ type WithCells<M, S> = M & { cell(labels: CleanLabels): S };
 function counter<L>(ctx: Context, name: string, help: string, spec: Spec<L>): WithCells<LabelledCounter<L>, CounterSeries> {
   const c = new SeriesCounter({ name: ctx.prefix + name, help, labelNames: Object.keys(spec), registers: [ctx.registry] });
   const series = labelGuard(ctx, name, spec, (labels) => c.series(labels));
-  const plain = (target: CounterSeries): PlainCounter => ({
-    inc(value = 1) {
-      if (increment(value)) target.inc(value);
-    },
-  });
   return {
     inc(labels, value = 1) {
       if (increment(value)) series(labels).inc(value);
     },
-    bind: (labels) => plain(series(labels)),
+    bind: (labels) => plainSeriesCounter(series(labels)),
     cell: (labels) => c.series(labels),
   };
 }
@@ -284,7 +279,10 @@ function histogram<L>(
 }
 
 function plainCounter(ctx: Context, name: string, help: string): PlainCounter {
-  const series = new SeriesCounter({ name: ctx.prefix + name, help, labelNames: [], registers: [ctx.registry] }).series({});
+  return plainSeriesCounter(new SeriesCounter({ name: ctx.prefix + name, help, labelNames: [], registers: [ctx.registry] }).series({}));
+}
+
+function plainSeriesCounter(series: CounterSeries): PlainCounter {
   return {
     inc(value = 1) {
       if (increment(value)) series.inc(value);
