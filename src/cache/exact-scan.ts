@@ -9,6 +9,7 @@
  * Removal swaps the last row into the freed one, so rows stay dense and a scan never sees a dead id.
  */
 import usearch from 'usearch';
+import type { SparseQuery } from './sparse-query.js';
 
 const { exactSearch, MetricKind } = usearch;
 
@@ -72,15 +73,16 @@ export class ExactScan {
   }
 
   /**
-   * Ids of the (up to) `k` rows with the largest inner product with `query`, best first by
-   * usearch's f32 SIMD arithmetic. Callers wanting exact scores re-score these ids themselves.
+   * Ids of the (up to) `k` rows with the largest inner product with `query`, best first: by
+   * `query.dot` (ties to the lower row) up to JS_SCAN_MAX_ROWS rows, else by usearch's f32 SIMD
+   * arithmetic over the dense vector. Callers wanting exact scores re-score these ids themselves.
    */
-  search(query: Float32Array, k: number): number[] {
+  search(query: SparseQuery, k: number): number[] {
     const n = this.ids.length;
     if (n === 0 || k <= 0) return [];
     const d = this.dimensions;
     if (n <= JS_SCAN_MAX_ROWS) return this.scanInJs(query, Math.min(k, n));
-    const { keys } = exactSearch(this.matrix.subarray(0, n * d), query, d, Math.min(k, n), MetricKind.IP, THREADS);
+    const { keys } = exactSearch(this.matrix.subarray(0, n * d), query.vector, d, Math.min(k, n), MetricKind.IP, THREADS);
     const out: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const row = Number(keys[i]);
@@ -89,29 +91,15 @@ export class ExactScan {
     return out;
   }
 
-  /** `search` by a JS loop: the `k` best rows by inner product (ties to the lower row), best first. */
-  private scanInJs(query: Float32Array, k: number): number[] {
+  /** `search` by a JS loop: the `k` best rows by `query.dot`, best first. */
+  private scanInJs(query: SparseQuery, k: number): number[] {
     const d = this.dimensions;
     const m = this.matrix;
     const n = this.ids.length;
     const bestRows: number[] = [];
     const bestScores: number[] = [];
     for (let r = 0; r < n; r++) {
-      const o = r * d;
-      // Four accumulators: independent additions the CPU can overlap.
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let i = 0;
-      for (; i + 3 < d; i += 4) {
-        s0 += m[o + i]! * query[i]!;
-        s1 += m[o + i + 1]! * query[i + 1]!;
-        s2 += m[o + i + 2]! * query[i + 2]!;
-        s3 += m[o + i + 3]! * query[i + 3]!;
-      }
-      for (; i < d; i++) s0 += m[o + i]! * query[i]!;
-      const s = s0 + s1 + s2 + s3;
+      const s = query.dot(m, r * d);
       if (bestRows.length === k && !(s > bestScores[k - 1]!)) continue;
       let at = bestRows.length === k ? k - 1 : bestRows.length;
       while (at > 0 && s > bestScores[at - 1]!) {

@@ -18,13 +18,15 @@
  * Small indexes skip the graph: up to `exactScanMaxSize` live vectors (default
  * DEFAULT_SEMANTIC_EXACT_SCAN_MAX, 256) a search is an exact SIMD scan over a dense copy of the live
  * vectors (exact-scan.ts), because a graph walk costs more than scanning a few hundred vectors and
- * is only approximate. Both paths re-score their candidates with the same exact cosine (f64 dot
- * product over the query's norm), so they report identical similarities, and neither ever returns
+ * is only approximate. Both paths re-score their candidates with the same exact cosine (an f64 dot
+ * product over the query's non-zero components, divided by its norm: sparse-query.ts), so they
+ * report identical similarities, and neither ever returns
  * a dead id. The dense copy exists only while the index is small: it is dropped when the index
  * outgrows the bound and rebuilt from the live vectors on the first search after it shrinks back.
  */
 import usearch from 'usearch';
 import { ExactScan } from './exact-scan.js';
+import { SparseQuery } from './sparse-query.js';
 import {
   DEFAULT_SEMANTIC_EXACT_SCAN_MAX,
   DEFAULT_SEMANTIC_HNSW_EF_ADD,
@@ -143,10 +145,12 @@ export class AnnIndex {
   /** Up to `k` live ids nearest to `query`, best first, with exact cosine similarities. */
   search(query: Float32Array, k: number): AnnMatch[] {
     if (k <= 0 || this.vectors.size === 0 || query.length !== this.dimensions) return [];
-    const norm = Math.sqrt(dot(query, query));
+    // Only the query's non-zero components take part in a product (sparse-query.ts).
+    const q = new SparseQuery(query);
+    const norm = q.norm;
     if (!(norm > 0) || !Number.isFinite(norm)) return [];
     // Inner products rank exactly as cosines do against unit vectors: the scan needs no normalised copy.
-    if (this.vectors.size <= this.opts.exactScanMaxSize) return this.rescore(query, norm, this.exactScan().search(query, k), k);
+    if (this.vectors.size <= this.opts.exactScanMaxSize) return this.rescore(q, this.exactScan().search(q, k), k);
     // Every live vector is in the serving graph, so it is not empty here.
     const total = this.graph.size();
     const fetch = Math.min(total, this.dead.size === 0 ? k : k + Math.min(this.dead.size, DEAD_OVERFETCH));
@@ -154,18 +158,18 @@ export class AnnIndex {
     const { keys } = this.graph.search(scaled(query, 1 / norm), fetch, THREADS);
     const ids: number[] = [];
     for (let i = 0; i < keys.length; i++) ids.push(Number(keys[i]));
-    return this.rescore(query, norm, ids, k);
+    return this.rescore(q, ids, k);
   }
 
-  /** The first `k` live ids of `ids` with their exact cosine to `query` (of length `norm`), best first. */
-  private rescore(query: Float32Array, norm: number, ids: readonly number[], k: number): AnnMatch[] {
+  /** The first `k` live ids of `ids` with their exact cosine to `query`, best first. */
+  private rescore(query: SparseQuery, ids: readonly number[], k: number): AnnMatch[] {
     const out: AnnMatch[] = [];
     for (let i = 0; i < ids.length && out.length < k; i++) {
       const id = ids[i]!;
       const vector = this.vectors.get(id);
       if (vector === undefined) continue;
       // Rounding can nudge a self-match just past 1.
-      out.push({ id, similarity: Math.min(1, dot(query, vector) / norm) });
+      out.push({ id, similarity: Math.min(1, query.dot(vector) / query.norm) });
     }
     return out.sort((a, b) => b.similarity - a.similarity);
   }

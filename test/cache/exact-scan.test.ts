@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExactScan, JS_SCAN_MAX_ROWS } from '../../src/cache/exact-scan.js';
+import { SparseQuery } from '../../src/cache/sparse-query.js';
 import { randomUnit } from './semantic-vectors.js';
 
 /** The ids a plain JS scan ranks first, for comparison. */
@@ -25,7 +26,7 @@ describe('ExactScan', () => {
       assert.equal(scan.size, live.size);
       for (const probe of [id, Math.floor(id / 2)]) {
         const query = randomUnit(probe, dims);
-        assert.deepEqual(scan.search(query, 3), bruteForce(live, query, 3), `after ${id}, probe ${probe}`);
+        assert.deepEqual(scan.search(new SparseQuery(query), 3), bruteForce(live, query, 3), `after ${id}, probe ${probe}`);
       }
     }
     scan.delete(12345); // unknown ids are ignored
@@ -41,22 +42,22 @@ describe('ExactScan', () => {
       scan.add(id, live.get(id)!);
       for (const k of [1, 4]) {
         const query = randomUnit(5_000 + id, dims);
-        assert.deepEqual(scan.search(query, k), bruteForce(live, query, k), `${live.size} rows, k=${k}`);
+        assert.deepEqual(scan.search(new SparseQuery(query), k), bruteForce(live, query, k), `${live.size} rows, k=${k}`);
       }
     }
   });
 
   test('k larger than the rows, an empty scan, and replacing a row', () => {
     const scan = new ExactScan(8);
-    assert.deepEqual(scan.search(randomUnit(1, 8), 4), []);
+    assert.deepEqual(scan.search(new SparseQuery(randomUnit(1, 8)), 4), []);
     scan.add(7, randomUnit(1, 8));
     scan.add(9, randomUnit(2, 8));
-    assert.deepEqual(scan.search(randomUnit(2, 8), 10), [9, 7]);
+    assert.deepEqual(scan.search(new SparseQuery(randomUnit(2, 8)), 10), [9, 7]);
     scan.add(7, randomUnit(2, 8)); // same id, new vector
     assert.equal(scan.size, 2);
-    assert.deepEqual(new Set(scan.search(randomUnit(2, 8), 2)), new Set([7, 9]));
+    assert.deepEqual(new Set(scan.search(new SparseQuery(randomUnit(2, 8)), 2)), new Set([7, 9]));
     scan.delete(9);
     scan.delete(7);
-    assert.deepEqual(scan.search(randomUnit(2, 8), 1), []);
+    assert.deepEqual(scan.search(new SparseQuery(randomUnit(2, 8)), 1), []);
   });
 });
