@@ -18,6 +18,7 @@ import type { ResilienceConfig } from './resilience/policy.js';
 import { subscribeResilienceTelemetry } from './observability/resilience-telemetry.js';
 import type { Generator } from './providers/generator.js';
 import { ProviderDispatchers } from './providers/http/dispatcher-pool.js';
+import type { DeferredObservation } from './observability/response-batch.js';
 import { createDisabledMetrics, createMetrics, type Metrics, type PlainHistogram } from './observability/metrics.js';
 import type { QueryCacheResult } from './observability/metric-names.js';
 import type { QueryDone } from './rag/query-service.js';
@@ -100,6 +101,8 @@ export class Runtime {
   private readonly probeCache = new Map<string, { at: number; status: DependencyStatus }>();
   /** The latest call outcome per resilience dependency that says something about its health (passive health). */
   private readonly lastOutcome = new Map<string, { at: number; ok: boolean }>();
+  /** Applies what servers on this runtime hold back (their response batches); see flushObservations. */
+  private readonly observationFlushes = new Set<() => void>();
 
   constructor(
     readonly config: Config,
@@ -198,6 +201,25 @@ export class Runtime {
       this.metrics.ingestFailures.inc({ reason: (err as { code?: string }).code?.replace(/^RAGD_ERR_/, '').toLowerCase() ?? 'internal' }, docs.length);
       throw err;
     }
+  }
+
+  /**
+   * Registers `flush`, which applies recorded-but-not-yet-applied observations (a server's response
+   * batch, response-batch.ts); returns the function that unregisters it.
+   */
+  onFlushObservations(flush: () => void): () => void {
+    this.observationFlushes.add(flush);
+    return () => this.observationFlushes.delete(flush);
+  }
+
+  /** Applies every held-back observation: call before reading metrics, SLOs or access lines. */
+  flushObservations(): void {
+    for (const flush of this.observationFlushes) flush();
+  }
+
+  /** recordQuery(done, cache) as an observation to apply later (a response batch applies it with the response's). */
+  queryObservation(done: QueryDone, cache: QueryCacheResult): DeferredObservation {
+    return new QueryObservation(this, done, cache);
   }
 
   /** Records a finished query in the metrics (stage latencies, outcome, degraded reasons). */
@@ -311,6 +333,19 @@ export class Runtime {
 }
 
 /** Resilience policy from the RAGD_* settings, with RAGD_RESILIENCE per-dependency overrides on top. */
+/** One query's metrics, recorded when applied. */
+class QueryObservation implements DeferredObservation {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly done: QueryDone,
+    private readonly cache: QueryCacheResult,
+  ) {}
+
+  apply(): void {
+    this.runtime.recordQuery(this.done, this.cache);
+  }
+}
+
 export function resilienceConfig(config: Config): ResilienceConfig {
   const r = config.resilience;
   return {

@@ -119,6 +119,7 @@ export class AccessLineEncoder implements LineEncoder {
   private traceId: string | undefined;
   private cache: string | undefined;
   private degraded: string | undefined;
+  private at: number | undefined;
 
   constructor(constants: AccessLineConstants) {
     if (constants.time instanceof IsoTimeField) this.time = constants.time;
@@ -129,7 +130,8 @@ export class AccessLineEncoder implements LineEncoder {
 
   /**
    * Sets the next line's parts and returns the bytes it may take at most. `segment` is the UTF-8
-   * of `,"method":…,"route":…,"url":…`; `degraded` is already JSON (`["a","b"]`).
+   * of `,"method":…,"route":…,"url":…`; `degraded` is already JSON (`["a","b"]`). `at` (epoch ms)
+   * is the line's time when the time field is ragd's IsoTimeField; other time functions say now.
    */
   set(
     levelPrefix: Uint8Array,
@@ -140,7 +142,9 @@ export class AccessLineEncoder implements LineEncoder {
     traceId: string | undefined,
     cache: string | undefined,
     degraded: string | undefined,
+    at?: number,
   ): number {
+    this.at = at;
     this.levelPrefix = levelPrefix;
     this.reqId = reqId;
     this.segment = segment;
@@ -164,7 +168,7 @@ export class AccessLineEncoder implements LineEncoder {
 
   encodeInto(buf: Buffer, offset: number): number {
     let o = copy(buf, offset, this.levelPrefix);
-    if (this.time !== undefined) o = this.time.writeInto(buf, o);
+    if (this.time !== undefined) o = this.time.writeInto(buf, o, this.at);
     else {
       const text = (this.timeText as () => string)();
       o = text.length > ISO_TIME_FIELD_MAX_BYTES ? -1 : copyJsonAscii(buf, o, text);

@@ -36,6 +36,11 @@ export interface AccessFields {
   traceId?: string | undefined;
   cache?: string | undefined;
   degraded?: readonly string[] | undefined;
+  /**
+   * When the request finished (epoch ms), for lines written later (response-batch.ts): the `time`
+   * field says this when the logger's timestamp is ragd's (createLogger), else the time of writing.
+   */
+  at?: number | undefined;
 }
 
 export type AccessLevel = 'info' | 'error';
@@ -179,8 +184,10 @@ export function accessLineWriter(logger: Logger): AccessLineWriter {
     };
   }
   const { time, chindings, stream, levelPrefix, levelValue } = internals;
+  const field = (time as { [kIsoTimeField]?: IsoTimeField })[kIsoTimeField];
+  const timeOf = field === undefined ? (_at: number | undefined) => time() : (at: number | undefined) => field.text(at);
   const asString: AccessLineWriter = (level, fields) => {
-    stream.write(formatAccessLine(levelPrefix[levelValue(level)] as string, time(), chindings, fields));
+    stream.write(formatAccessLine(levelPrefix[levelValue(level)] as string, timeOf(fields.at), chindings, fields));
   };
   if (!(stream instanceof LineDestination)) {
     return (level, fields) => {
@@ -188,14 +195,13 @@ export function accessLineWriter(logger: Logger): AccessLineWriter {
     };
   }
   // ragd's own destination: the line is encoded into its buffer as bytes (access-line-bytes.ts).
-  const field = (time as { [kIsoTimeField]?: IsoTimeField })[kIsoTimeField];
   const encoder = new AccessLineEncoder({ time: field ?? time, chindings, tail: `,"msg":"${ACCESS_LINE_MESSAGE}"}\n` });
   const prefix = (level: AccessLevel): Uint8Array => Buffer.from(levelPrefix[levelValue(level)] as string, 'utf8');
   const prefixes: Record<AccessLevel, Uint8Array> = { info: prefix('info'), error: prefix('error') };
   return (level, f) => {
     if (!logger.isLevelEnabled(level)) return;
     const degraded = f.degraded === undefined ? undefined : JSON.stringify(f.degraded);
-    const room = encoder.set(prefixes[level], f.reqId, segmentOf(f.method, f.route, f.url).bytes, f.status, f.durationMs, f.traceId, f.cache, degraded);
+    const room = encoder.set(prefixes[level], f.reqId, segmentOf(f.method, f.route, f.url).bytes, f.status, f.durationMs, f.traceId, f.cache, degraded, f.at);
     // Declined: a string needs JSON escaping (or the time field is not ragd's); written as a string.
     if (stream.writeEncoded(room, encoder) === 'declined') asString(level, f);
   };
@@ -203,6 +209,6 @@ export function accessLineWriter(logger: Logger): AccessLineWriter {
 
 function withoutUndefined(fields: AccessFields): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && k !== 'at') out[k] = v;
   return out;
 }

@@ -32,9 +32,9 @@ export class IsoTimeField {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** The field as a string, for pino. */
-  text(): string {
-    const ms = Math.trunc(this.now());
+  /** The field as a string, for pino; of `at` (epoch ms) when given, else of now. */
+  text(at?: number): string {
+    const ms = Math.trunc(at ?? this.now());
     if (ms === this.lastMs) return this.lastText;
     const milli = this.enter(ms);
     this.lastMs = ms;
@@ -42,9 +42,12 @@ export class IsoTimeField {
     return this.lastText;
   }
 
-  /** Writes the field at `offset` (which needs {@link ISO_TIME_FIELD_MAX_BYTES} of room); returns the offset after it. */
-  writeInto(buf: Uint8Array, offset: number): number {
-    const milli = this.enter(Math.trunc(this.now()));
+  /**
+   * Writes the field of `at` (epoch ms; now when not given) at `offset`, which needs
+   * {@link ISO_TIME_FIELD_MAX_BYTES} of room; returns the offset after it.
+   */
+  writeInto(buf: Uint8Array, offset: number, at?: number): number {
+    const milli = this.enter(Math.trunc(at ?? this.now()));
     const head = this.headBytes;
     let o = offset;
     for (let i = 0; i < head.length; i++) buf[o++] = head[i] as number;

@@ -56,6 +56,8 @@ export interface SloEvent {
   durationMs: number;
   /** True for `POST /api/v1/rag/query` (JSON and streamed alike). */
   isQuery: boolean;
+  /** When the request finished, epoch ms; defaults to now (the tracker's clock). */
+  at?: number;
 }
 
 /** Good/total over one window, with the derived ratios. */
@@ -232,7 +234,7 @@ export function createSloTracker(options: SloTrackerOptions = {}): SloTracker {
   return {
     definitions: defs,
     record(event) {
-      const at = now();
+      const at = event.at ?? now();
       if (!Number.isFinite(at)) return;
       if (!(at >= pendingStart && at < pendingEnd)) {
         // Another bucket (or a clock step back): what is pending goes to the rings first.

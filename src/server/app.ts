@@ -2,13 +2,14 @@
  * The HTTP application: Fastify with ragd's body parser, validators, request context, error
  * rendering and routes. Built from a started Runtime; `listen` is the caller's business (serve.ts).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { RagdError } from '../errors/ragd-error.js';
 import type { Runtime } from '../runtime.js';
 import { registerErrorHandling, sendProblem } from './plugins/error-handler.js';
 import { registerJsonBodyParser } from './plugins/json-body.js';
 import { lazyChildLoggerFactory } from './plugins/lazy-request-logger.js';
 import { genRequestId, registerRequestContext } from './plugins/request-context.js';
+import type { ResponseRecord } from '../observability/response-batch.js';
 import { registerDocumentRoutes } from './routes/documents.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute, registerSloRoute } from './routes/metrics.js';
@@ -51,13 +52,18 @@ export async function buildApp(rt: Runtime, edge?: Edge): Promise<FastifyInstanc
   const observe = rt.config.observability;
   // RAGD_METRICS=off: nothing is recorded per response (the overhead baseline).
   const recordResponse = observe.metrics
-    ? (route: string, request: FastifyRequest, reply: FastifyReply, elapsedMs: number): void => {
-        const status = reply.statusCode;
-        rt.metrics.recordHttpRequest({ route, method: request.method, status }, elapsedMs / 1000);
-        rt.slo.record({ route, status, durationMs: elapsedMs, isQuery: route === '/api/v1/rag/query' });
+    ? (r: ResponseRecord): void => {
+        rt.metrics.recordHttpRequest({ route: r.route, method: r.method, status: r.status }, r.elapsedMs / 1000);
+        rt.slo.record({ route: r.route, status: r.status, durationMs: r.elapsedMs, isQuery: r.route === '/api/v1/rag/query', at: r.at });
       }
     : undefined;
-  registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs, traceId, recordResponse });
+  const responses = registerRequestContext(app, { requestTimeoutMs: rt.config.server.requestTimeoutMs, traceId, recordResponse });
+  // Whoever reads metrics, SLOs or logs through the runtime sees every finished response first.
+  const unregisterFlush = rt.onFlushObservations(() => responses.drain());
+  app.addHook('onClose', (_instance, done) => {
+    unregisterFlush();
+    done();
+  });
   registerErrorHandling(app);
   // Callback style: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {

@@ -172,6 +172,21 @@ describe('the access line as bytes, straight into a LineDestination', () => {
     assert.equal(written(), expected.join(''));
   });
 
+  test('a line written later says when its request finished (`at`), on the bytes path and the string path alike', () => {
+    const later = NOW + 61_000;
+    const { logger, written } = lineDestinationLogger(() => later);
+    const write = accessLineWriter(logger);
+    const atLogger = (at: number) => (dest: Writable) => createLogger({ level: 'info', destination: dest, now: () => at });
+    for (const [name, level, fields] of CASES) {
+      for (const at of [NOW, NOW - 999, later - 1]) {
+        write(level, { ...fields, at });
+        assert.equal(written(), viaPino(atLogger(at), level, fields), `${name}, bytes path, at ${at}`);
+        // Not ragd's destination (a stream): the string path, same bytes.
+        assert.equal(viaWriter(atLogger(later), level, { ...fields, at }), viaPino(atLogger(at), level, fields), `${name}, string path, at ${at}`);
+      }
+    }
+  });
+
   test('a line over maxPending is dropped and counted, and the destination keeps serving', () => {
     const out: Buffer[] = [];
     const fs = { writeSync: (_fd: number, b: Buffer, o: number, l: number) => (out.push(Buffer.from(b.subarray(o, o + l))), l) };

@@ -55,6 +55,20 @@ describe('burn rate and error budget', () => {
     assert.equal(a.errorBudget.period, '30d');
   });
 
+  test("an event recorded later counts at its own time (`at`), not the tracker's clock", () => {
+    const c = clock();
+    const tracker = createSloTracker({ now: c.now });
+    c.advance(2 * HOUR);
+    // Finished 90 minutes ago, recorded now (a response batch applies records after the fact).
+    tracker.record({ ...fail(), at: c.now() - 90 * MIN });
+    tracker.record(ok());
+    const a = slo(tracker, 'availability');
+    assert.equal(a.windows['1h'].total, 1, 'the late-recorded failure is older than an hour');
+    assert.equal(a.windows['1h'].good, 1);
+    assert.equal(a.windows['2h'].total, 2);
+    assert.equal(a.windows['2h'].good, 1);
+  });
+
   test('budget remaining is the share of allowed errors not yet spent over the period', () => {
     const c = clock();
     const tracker = createSloTracker({ now: c.now });

@@ -49,7 +49,11 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   return {
     ...server,
     dataDir: dir,
-    logs,
+    // What stdout would show a moment later: the access lines of every finished response (response-batch.ts).
+    get logs() {
+      server.runtime.flushObservations();
+      return logs;
+    },
     async stop(options = {}) {
       await server.close();
       if (!options.keepData) rmSync(dir, { recursive: true, force: true });

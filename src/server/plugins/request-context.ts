@@ -8,10 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RagdError } from '../../errors/ragd-error.js';
 import { parseRequestTimeout } from '../../resilience/request-timeout.js';
 import { accessLineWriter } from '../../observability/access-line.js';
+import { ResponseBatch, ResponseRecord, type DeferredObservation, type ResponseBatchOptions } from '../../observability/response-batch.js';
 import type { Logger } from 'pino';
 import type { CallOptions } from '../../providers/call-options.js';
 import type { TraceSpan } from '../../observability/tracing-types.js';
@@ -29,6 +30,8 @@ export interface RequestFacts {
   cache?: string;
   degraded?: string[];
   collection?: string;
+  /** Recording a route leaves for the response batch (applied with the response's own; response-batch.ts). */
+  deferred?: DeferredObservation;
 }
 
 declare module 'fastify' {
@@ -52,10 +55,12 @@ export interface RequestContextOptions {
   /** The trace id of a request (from registerTracingHooks), logged as `traceId`. Default: none. */
   traceId?: ((request: FastifyRequest) => string | undefined) | undefined;
   /**
-   * Records a finished response (metrics, SLO) in the same onResponse hook as the log line, before
-   * it: one hook per response instead of two. Default: nothing (RAGD_METRICS=off).
+   * Records a finished response (metrics, SLO), from the same batch as the log line, before it.
+   * Default: nothing (RAGD_METRICS=off).
    */
-  recordResponse?: ((route: string, request: FastifyRequest, reply: FastifyReply, elapsedMs: number) => void) | undefined;
+  recordResponse?: ((record: ResponseRecord) => void) | undefined;
+  /** Options of the batch responses are recorded in (tests shorten or control its timer). */
+  batch?: Omit<ResponseBatchOptions, 'apply'> | undefined;
 }
 
 /** Query parameters whose values are masked in the logged URL: anything that could be a credential. */
@@ -169,7 +174,11 @@ class RequestCallOptions implements CallOptions {
   }
 }
 
-export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
+/**
+ * Request ids, deadlines and abort signals per request; what each response leaves for metrics, SLOs
+ * and the access line goes into a ResponseBatch, which is returned: drain it before reading them.
+ */
+export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): ResponseBatch {
   const traceIdOf = options.traceId;
   app.decorateRequest('facts', null as unknown as RequestFacts);
   app.decorateRequest('abortSignal', {
@@ -195,35 +204,67 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     (request as WithAbortState)[kAbort] = { res: reply.raw, timeoutMs };
     done();
   });
-  // Callback style (no promise per request); nothing is built when the level would drop the line.
   // Written to the root logger's destination with the request id in the line, which is what a child
   // logger's bindings would add, so request.log (lazy, see lazy-request-logger.ts) is never made for
   // it; the bytes are pino's own (access-line.ts says why it is serialised by hand).
   const root = app.log as unknown as Logger;
   const writeAccessLine = accessLineWriter(root);
   const record = options.recordResponse;
+  // Applied a batch at a time (response-batch.ts says why and what it changes).
+  const batch = new ResponseBatch({
+    ...options.batch,
+    apply: (r) => {
+      record?.(r);
+      r.deferred?.apply();
+      const level = r.status >= 500 ? 'error' : 'info';
+      if (!isLevelEnabled(app.log, level)) return;
+      writeAccessLine(level, {
+        reqId: r.reqId,
+        method: r.method,
+        route: r.route,
+        url: r.url,
+        status: r.status,
+        durationMs: Math.round(r.elapsedMs * 100) / 100,
+        traceId: r.traceId,
+        cache: r.cache,
+        degraded: r.degraded,
+        at: r.at,
+      });
+    },
+  });
+  // Callback style (no promise per request); nothing is kept when nothing would be recorded.
   app.addHook('onResponse', (request, reply, done) => {
-    const route = routeOf(request);
-    // Read once: Fastify's getter takes the clock again on every read.
-    const elapsedMs = reply.elapsedTime;
-    record?.(route, request, reply, elapsedMs);
     const status = reply.statusCode;
-    const level = status >= 500 ? 'error' : 'info';
-    if (!isLevelEnabled(app.log, level)) return done();
     const facts = request.facts;
-    writeAccessLine(level, {
-      reqId: request.id,
-      method: request.method,
-      route,
-      url: loggableUrl(request.url),
-      status,
-      durationMs: Math.round(elapsedMs * 100) / 100,
-      traceId: traceIdOf?.(request) || undefined,
-      cache: facts?.cache || undefined,
-      degraded: facts?.degraded?.length ? facts.degraded : undefined,
-    });
+    if (record === undefined && !isLevelEnabled(app.log, status >= 500 ? 'error' : 'info')) {
+      // Nothing else to record it with: applied now.
+      facts?.deferred?.apply();
+      return done();
+    }
+    batch.push(
+      new ResponseRecord(
+        routeOf(request),
+        request.method,
+        status,
+        // Read once: Fastify's getter takes the clock again on every read.
+        reply.elapsedTime,
+        Date.now(),
+        request.id,
+        loggableUrl(request.url),
+        traceIdOf?.(request) || undefined,
+        facts?.cache || undefined,
+        facts?.degraded?.length ? facts.degraded : undefined,
+        facts?.deferred,
+      ),
+    );
     done();
   });
+  // Nothing recorded is lost at shutdown: the batch is applied before the logger's last flush.
+  app.addHook('onClose', (_instance, done) => {
+    batch.drain();
+    done();
+  });
+  return batch;
 }
 
 /** pino's isLevelEnabled, which Fastify's logger type does not declare; true for loggers without it. */

@@ -5,6 +5,8 @@ import '../schemas.js';
 
 export function registerMetricsRoute(app: FastifyInstance, rt: Runtime): void {
   app.get('/metrics', { schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+    // Responses finished before this scrape are counted in it (response-batch.ts).
+    rt.flushObservations();
     for (const row of rt.dispatchers.stats()) rt.metrics.setPoolStats(providerOf(rt, row.origin), row);
     rt.slo.exportTo(rt.metrics);
     for (const [tier, n] of Object.entries(await rt.answers.tiered.entries())) if (n !== undefined) rt.metrics.cacheEntries.set({ tier }, n);
@@ -15,7 +17,10 @@ export function registerMetricsRoute(app: FastifyInstance, rt: Runtime): void {
 }
 
 export function registerSloRoute(app: FastifyInstance, rt: Runtime): void {
-  app.get('/metrics/slo', { schema: { tags: ['observability'], summary: 'SLOs: objectives, error budget, burn rates' } }, async () => rt.slo.snapshot());
+  app.get('/metrics/slo', { schema: { tags: ['observability'], summary: 'SLOs: objectives, error budget, burn rates' } }, async () => {
+    rt.flushObservations();
+    return rt.slo.snapshot();
+  });
 }
 
 /** Pool gauges are labelled by provider kind (bounded), not by origin URL. */

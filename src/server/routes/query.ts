@@ -66,7 +66,8 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
       const { value, cache } = await rt.answers.answer(areq);
       // A hit's "total" stage is this request's own time, not the cached answer's original compute time.
       const timings = cache === 'miss' ? value.timings : { ...value.timings, totalMs: reply.elapsedTime };
-      rt.recordQuery(
+      // Recorded with the response, in its batch (response-batch.ts).
+      request.facts.deferred = rt.queryObservation(
         { mode: value.mode, model: value.model, timings, degraded: value.degraded, reasons: value.reasons, collectionVersion: collection.version },
         metricCache(cache, areq.mode),
       );
