@@ -371,6 +371,42 @@ describe('logs', () => {
   });
 });
 
+// ---- the response batch (response-batch.ts): held back, never lost or late for a reader ------------
+
+describe('response batch', () => {
+  test('responses that finished just before a scrape are in it, and each line carries its request\'s own time', async () => {
+    const srv = await startTestServer({});
+    try {
+      const before = Date.now();
+      for (let i = 0; i < 3; i++) assert.equal((await call(srv.url, 'GET', '/health/live', undefined, { 'x-request-id': `batch-${i}` })).status, 200);
+      const after = Date.now();
+      // At once, well inside the batch's 50 ms: the scrape applies what waits first.
+      const res = await fetch(`${srv.url}/metrics`);
+      const samples = parseExposition(await res.text());
+      assert.equal(sum(samples, 'http_requests_total', { route: '/health/live', method: 'GET', status: '200' }), 3);
+      assert.equal(sum(samples, 'http_request_duration_seconds_count', { route: '/health/live', method: 'GET', status: '200' }), 3);
+      const slo = await call(srv.url, 'GET', '/metrics/slo');
+      assert.equal(slo.status, 200);
+      for (let i = 0; i < 3; i++) {
+        const line = srv.logs.find((l) => l.reqId === `batch-${i}` && l.msg === 'request completed');
+        assert.ok(line, `line of batch-${i}`);
+        const time = Date.parse(line.time as string);
+        assert.ok(time >= before - 1 && time <= after + 1, `time ${line.time as string} within the request (${before}..${after})`);
+      }
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test('the lines of requests that finished just before shutdown are written at shutdown', async () => {
+    const srv = await startTestServer({});
+    assert.equal((await call(srv.url, 'GET', '/health/live', undefined, { 'x-request-id': 'last-words' })).status, 200);
+    await srv.stop();
+    // The server is gone (its batch no longer registered with the runtime): what is here, shutdown wrote.
+    assert.equal(srv.logs.filter((l) => l.reqId === 'last-words' && l.msg === 'request completed').length, 1);
+  });
+});
+
 // ---- readiness and RAGD_METRICS=off ---------------------------------------------------------------
 
 describe('readiness', () => {
