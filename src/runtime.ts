@@ -332,7 +332,6 @@ export class Runtime {
   }
 }
 
-/** Resilience policy from the RAGD_* settings, with RAGD_RESILIENCE per-dependency overrides on top. */
 /** One query's metrics, recorded when applied. */
 class QueryObservation implements DeferredObservation {
   constructor(
@@ -346,6 +345,7 @@ class QueryObservation implements DeferredObservation {
   }
 }
 
+/** Resilience policy from the RAGD_* settings, with RAGD_RESILIENCE per-dependency overrides on top. */
 export function resilienceConfig(config: Config): ResilienceConfig {
   const r = config.resilience;
   return {

@@ -20,8 +20,7 @@
  * vectors (exact-scan.ts), because a graph walk costs more than scanning a few hundred vectors and
  * is only approximate. Both paths re-score their candidates with the same exact cosine (an f64 dot
  * product over the query's non-zero components, divided by its norm: sparse-query.ts), so they
- * report identical similarities, and neither ever returns
- * a dead id. The dense copy exists only while the index is small: it is dropped when the index
+ * report identical similarities, and neither ever returns a dead id. The dense copy exists only while the index is small: it is dropped when the index
  * outgrows the bound and rebuilt from the live vectors on the first search after it shrinks back.
  */
 import usearch from 'usearch';

@@ -15,7 +15,7 @@
 export const SPARSE_MAX_DENSITY = 0.5;
 
 export class SparseQuery {
-  /** Components of the query, in component order: all of them when `dense`. */
+  /** Positions of the non-zero components, in order; empty when `dense` (then `values` is every component). */
   readonly positions: Int32Array;
   readonly values: Float64Array;
   readonly count: number;
@@ -29,14 +29,16 @@ export class SparseQuery {
     for (let i = 0; i < d; i++) if (vector[i] !== 0) nonZero++;
     this.dense = nonZero > d * SPARSE_MAX_DENSITY;
     const count = this.dense ? d : nonZero;
-    const positions = new Int32Array(count);
+    const positions = new Int32Array(this.dense ? 0 : count);
     const values = new Float64Array(count);
     let sumSquares = 0;
     for (let i = 0, j = 0; i < d; i++) {
       const v = vector[i]!;
-      if (v === 0 && !this.dense) continue;
-      positions[j] = i;
-      values[j++] = v;
+      if (this.dense) values[i] = v;
+      else if (v !== 0) {
+        positions[j] = i;
+        values[j++] = v;
+      }
       sumSquares += v * v;
     }
     this.positions = positions;

@@ -15,9 +15,7 @@
  * exposition, SLO read and shutdown, and each record carries its own time, so the line's `time`
  * and the SLO bucket are those of the response, not of the drain. A record costs one small object
  * until it is applied; at most `maxPending` wait.
- */
-
-/**
+ *
  * Routes leave their own per-request metrics here too (RequestFacts.deferred): the query route's
  * stage and outcome series were, per request, another ~6% of an exact hit's CPU in the same A/B.
  */
@@ -43,7 +41,7 @@ export class ResponseRecord {
     /** Epoch ms when the response finished. */
     readonly at: number,
     readonly reqId: string,
-    /** The URL as it may be logged (loggableUrl). */
+    /** The URL as received; the access line masks it (loggableUrl) when it is written. */
     readonly url: string,
     readonly traceId: string | undefined,
     readonly cache: string | undefined,

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RagdError } from '../../errors/ragd-error.js';
 import { parseRequestTimeout } from '../../resilience/request-timeout.js';
 import { accessLineWriter } from '../../observability/access-line.js';
-import { ResponseBatch, ResponseRecord, type DeferredObservation, type ResponseBatchOptions } from '../../observability/response-batch.js';
+import { ResponseBatch, ResponseRecord, type DeferredObservation } from '../../observability/response-batch.js';
 import type { Logger } from 'pino';
 import type { CallOptions } from '../../providers/call-options.js';
 import type { TraceSpan } from '../../observability/tracing-types.js';
@@ -59,8 +59,6 @@ export interface RequestContextOptions {
    * Default: nothing (RAGD_METRICS=off).
    */
   recordResponse?: ((record: ResponseRecord) => void) | undefined;
-  /** Options of the batch responses are recorded in (tests shorten or control its timer). */
-  batch?: Omit<ResponseBatchOptions, 'apply'> | undefined;
 }
 
 /** Query parameters whose values are masked in the logged URL: anything that could be a credential. */
@@ -212,7 +210,6 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   const record = options.recordResponse;
   // Applied a batch at a time (response-batch.ts says why and what it changes).
   const batch = new ResponseBatch({
-    ...options.batch,
     apply: (r) => {
       record?.(r);
       r.deferred?.apply();
@@ -222,7 +219,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
         reqId: r.reqId,
         method: r.method,
         route: r.route,
-        url: r.url,
+        url: loggableUrl(r.url),
         status: r.status,
         durationMs: Math.round(r.elapsedMs * 100) / 100,
         traceId: r.traceId,
@@ -250,7 +247,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
         reply.elapsedTime,
         Date.now(),
         request.id,
-        loggableUrl(request.url),
+        request.url,
         traceIdOf?.(request) || undefined,
         facts?.cache || undefined,
         facts?.degraded?.length ? facts.degraded : undefined,
