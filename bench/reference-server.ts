@@ -2,7 +2,9 @@
  * The same-run reference: a bare Fastify 5 route, `POST /ref`, answering a small JSON object.
  * Its req/s under the same load generator, machine and moment is the ceiling a Fastify service
  * can reach there, so ragd's figures are reported as a ratio to it rather than as bare numbers
- * that change from laptop to laptop.
+ * that change from laptop to laptop. `POST /ref/bytes/:n` answers with a JSON body of exactly n bytes:
+ * the same-bytes reference, which tells how much of a ratio is the size of ragd's answers rather
+ * than ragd's own work.
  *
  * Run it on its own with `node --import tsx bench/reference-server.ts [port]`: it prints its URL.
  */
@@ -13,6 +15,18 @@ export interface ReferenceServer {
   /** Full URL of the route, e.g. `http://127.0.0.1:41234/ref`. */
   readonly url: string;
   close(): Promise<void>;
+}
+
+/** Smallest `/ref/bytes/:n` body: `{"pad":""}`. */
+export const MIN_BODY_BYTES = 10;
+/** Largest `/ref/bytes/:n` body: 1 MiB, far above any ragd answer. */
+export const MAX_BODY_BYTES = 1 << 20;
+/** Body sizes kept serialised at once (a bench run asks for one per scenario). */
+const MAX_BODY_SIZES = 16;
+
+/** A JSON object of exactly `bytes` bytes (ASCII): `{"pad":"xxx…"}`. */
+export function sizedJson(bytes: number): string {
+  return `{"pad":"${'x'.repeat(bytes - MIN_BODY_BYTES)}"}`;
 }
 
 /** Most CPU a `/ref/spin/:us` request may ask to burn: 100 ms, far above any ragd request measured. */
@@ -47,6 +61,21 @@ export async function startReferenceServer(options: { host?: string; port?: numb
     const us = Number(request.params.us);
     if (!Number.isInteger(us) || us < 0 || us > MAX_SPIN_US) return reply.code(400).send({ error: `us must be an integer from 0 to ${MAX_SPIN_US}` });
     return { ok: true, bytes: Number(request.headers['content-length'] ?? 0), spins: spinCpu(us) };
+  });
+  // The same-bytes reference: a body as large as a ragd scenario's answers, serialised once per size
+  // and sent as a string (what ragd does for a cache hit), so the route's only extra work is the bytes.
+  const bodies = new Map<number, string>();
+  app.post<{ Params: { bytes: string } }>('/ref/bytes/:bytes', async (request, reply) => {
+    const bytes = Number(request.params.bytes);
+    if (!Number.isInteger(bytes) || bytes < MIN_BODY_BYTES || bytes > MAX_BODY_BYTES) {
+      return reply.code(400).send({ error: `bytes must be an integer from ${MIN_BODY_BYTES} to ${MAX_BODY_BYTES}` });
+    }
+    let body = bodies.get(bytes);
+    if (body === undefined) {
+      if (bodies.size >= MAX_BODY_SIZES) bodies.clear();
+      bodies.set(bytes, (body = sizedJson(bytes)));
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
   });
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();

@@ -26,6 +26,21 @@ export interface ScenarioResult {
    * measured once, first, after a pause would flatter itself against later scenarios.
    */
   readonly reference?: { readonly rps: number; readonly cpuUsPerRequest?: number };
+  /**
+   * The bare route answering this scenario's requests with a body of the scenario's mean answer
+   * size, measured right after it: the ratio to it is ragd's own work, the rest of the ratio to
+   * the plain reference is the cost of sending larger answers (targets are judged against the plain one).
+   */
+  readonly sameBytesReference?: SameBytesReference;
+}
+
+/** See ScenarioResult.sameBytesReference. */
+export interface SameBytesReference {
+  /** Body size sent, bytes (the scenario's mean 2xx answer as sent). */
+  readonly bytes: number;
+  readonly rps: number;
+  readonly p99: number;
+  readonly cpuUsPerRequest?: number;
 }
 
 export interface BenchReport {
@@ -95,6 +110,29 @@ export function formatBenchTable(report: BenchReport): string {
   // the throughput ratio with the noise of other processes on the machine taken out.
   if (report.scenarios.some((s) => s.reference !== undefined)) lines.push('vs ref: against the reference measured right before and right after each scenario (mean of the two); the reference row is its first run.');
   if (withCpu) lines.push('CPU vs ref = reference CPU per request / scenario CPU per request (server process, utime + stime).');
+  const sameBytes = report.scenarios.filter((s) => s.sameBytesReference !== undefined);
+  if (sameBytes.length > 0) {
+    lines.push(
+      '',
+      'same-bytes reference: the bare route answering each scenario\'s requests with a body of its mean answer size (ratios to it are ragd\'s own work):',
+      formatTable(
+        ['scenario', 'body bytes', 'ref req/s', 'ref p99 ms', 'vs same-bytes ref', ...(withCpu ? ['ref CPU µs/req', 'CPU vs same-bytes ref'] : []), 'plain ref / same-bytes ref'],
+        sameBytes.map((s) => {
+          const b = s.sameBytesReference as SameBytesReference;
+          const plain = s.reference?.rps ?? refRps;
+          return [
+            s.name,
+            String(b.bytes),
+            Math.round(b.rps).toLocaleString('en-US'),
+            ms(b.p99),
+            b.rps > 0 ? `${(s.load.rps / b.rps).toFixed(3)}x` : 'n/a',
+            ...(withCpu ? [b.cpuUsPerRequest === undefined ? 'n/a' : b.cpuUsPerRequest.toFixed(1), b.cpuUsPerRequest === undefined || s.cpuUsPerRequest === undefined ? 'n/a' : `${(b.cpuUsPerRequest / s.cpuUsPerRequest).toFixed(3)}x`] : []),
+            plain > 0 ? `${(b.rps / plain).toFixed(3)}x` : 'n/a',
+          ];
+        }),
+      ),
+    );
+  }
   for (const s of report.scenarios) {
     if (!s.verification.ok) lines.push(`UNVERIFIED ${s.name}: ${s.verification.detail}`);
   }

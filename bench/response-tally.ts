@@ -23,13 +23,19 @@ export class ResponseTally {
   breakerOpen = 0;
   /** 2xx answers whose `results` list is empty. */
   emptyResults = 0;
+  /** Body bytes of the 2xx answers as sent (content-length, so compressed where the answer was). */
+  okBodyBytes = 0;
 
   /** Records one answer; pass it as `runLoad`'s `onResponse` via `tally.record.bind(tally)` or `(s, h, b) => tally.record(s, h, b)`. */
   record(status: number, headers: Readonly<Record<string, string>>, body: string): void {
     this.total++;
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     const ok = status >= 200 && status < 300;
-    if (ok) this.ok++;
+    if (ok) {
+      this.ok++;
+      const length = Number(headers['content-length']);
+      this.okBodyBytes += Number.isFinite(length) ? length : Buffer.byteLength(body);
+    }
     const cache = headers['x-cache']?.toLowerCase() ?? 'none';
     this.cache.set(cache, (this.cache.get(cache) ?? 0) + 1);
     const encoding = headers['content-encoding'] ?? 'identity';
@@ -47,6 +53,11 @@ export class ResponseTally {
     let n = 0;
     for (const v of values) n += this.cache.get(v) ?? 0;
     return this.ratio(n);
+  }
+
+  /** Mean body size of the 2xx answers in bytes (as sent), rounded; 0 before any. */
+  meanOkBodyBytes(): number {
+    return this.ok === 0 ? 0 : Math.round(this.okBodyBytes / this.ok);
   }
 
   /** `count / total`, 0 before any answer. */
@@ -74,6 +85,7 @@ export class ResponseTally {
     degraded: number;
     breakerOpen: number;
     emptyResults: number;
+    meanOkBodyBytes: number;
   } {
     return {
       total: this.total,
@@ -83,6 +95,7 @@ export class ResponseTally {
       degraded: this.degraded,
       breakerOpen: this.breakerOpen,
       emptyResults: this.emptyResults,
+      meanOkBodyBytes: this.meanOkBodyBytes(),
     };
   }
 }

@@ -7,8 +7,8 @@ import { cpus } from 'node:os';
 import { benchExitCode } from './exit-code.js';
 import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_SEC, runLoad, type LoadOptions, type LoadResult } from './load.js';
 import { cpuSeconds } from './pin.js';
-import { startReferenceServer } from './reference-server.js';
-import { writeBenchReport, type BenchReport, type ScenarioResult } from './report.js';
+import { MAX_BODY_BYTES, MIN_BODY_BYTES, startReferenceServer } from './reference-server.js';
+import { writeBenchReport, type BenchReport, type SameBytesReference, type ScenarioResult } from './report.js';
 import { ResponseTally } from './response-tally.js';
 import { SCENARIO_NAMES, getScenario, seedCorpus, type Scenario, type ScenarioContext } from './scenarios.js';
 import { evaluateThresholds, parseThresholds, type Threshold } from './thresholds.js';
@@ -57,6 +57,40 @@ export interface BenchOptions {
   readonly referencePid?: number;
   /** How the processes were placed on CPUs, for the report (see bench/pin.ts). */
   readonly placement?: string;
+  /**
+   * After each scenario, load the reference's `/bytes/<n>` route with the scenario's requests, n
+   * being the scenario's mean answer size (default true; skipped with a log line when the
+   * reference has no such route). See ScenarioResult.sameBytesReference.
+   */
+  readonly sameBytesReference?: boolean;
+}
+
+/**
+ * The same-bytes reference for one scenario: the bare route answering the scenario's own requests
+ * with a body of `bytes` bytes, warmed up and measured like the scenario. Undefined when there were
+ * no 2xx answers or the reference has no `/bytes/<n>` route (an external reference of another kind).
+ */
+async function measureSameBytes(
+  referenceUrl: string,
+  bytes: number,
+  scenario: Scenario,
+  ctx: ScenarioContext,
+  load: { connections: number; durationSec: number; warmupSec: number; headers: Readonly<Record<string, string>>; progress?: boolean },
+  pid: number | undefined,
+  log: (line: string) => void,
+): Promise<SameBytesReference | undefined> {
+  if (bytes < MIN_BODY_BYTES) return undefined;
+  const url = `${referenceUrl.replace(/\/+$/, '')}/bytes/${Math.min(bytes, MAX_BODY_BYTES)}`;
+  const bodies = scenario.bodies(ctx);
+  const probe = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(typeof bodies === 'function' ? bodies(0) : bodies[0]) }).catch(() => undefined);
+  await probe?.arrayBuffer();
+  if (probe?.status !== 200) {
+    log(`no same-bytes reference for ${scenario.name}: ${url} answered ${probe?.status ?? 'nothing'}`);
+    return undefined;
+  }
+  log(`same-bytes reference for ${scenario.name} (${bytes} bytes)`);
+  const { load: r, cpuUsPerRequest } = await measured(pid, { ...load, headers: { ...load.headers, ...scenario.headers }, url, bodies });
+  return { bytes, rps: r.rps, p99: r.latency.p99, ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }) };
 }
 
 /** A load run plus, when the server's pid is known, its CPU time per answered request. */
@@ -150,6 +184,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       });
       const upstreamChatCalls = options.upstream ? options.upstream.stats().chat - upstreamBefore : undefined;
       const verification = scenario.verify(tally, upstreamChatCalls === undefined ? {} : { upstreamChatCalls });
+      const sameBytes =
+        options.sameBytesReference === false ? undefined : await measureSameBytes(referenceUrl, tally.meanOkBodyBytes(), scenario, ctx, load, options.referencePid, log);
       log(`reference after ${scenario.name}`);
       const after = await measureReference();
       const bracketCpu = mean(before.cpu, after.cpuUsPerRequest);
@@ -161,6 +197,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         verification,
         tally: tally.toJSON(),
         reference: { rps: (before.rps + after.load.rps) / 2, ...(bracketCpu === undefined ? {} : { cpuUsPerRequest: bracketCpu }) },
+        ...(sameBytes === undefined ? {} : { sameBytesReference: sameBytes }),
       });
       before = { rps: after.load.rps, cpu: after.cpuUsPerRequest };
     }

@@ -28,6 +28,8 @@ export interface BenchCommandOptions {
   svg?: string;
   upstreamLatency: number;
   upstreamFailureRate: number;
+  /** `--no-same-bytes` sets it false. */
+  sameBytes?: boolean;
 }
 
 function merge(a: BenchReport, b: BenchReport): BenchReport {
@@ -70,6 +72,7 @@ export async function benchCommand(options: BenchCommandOptions): Promise<number
     warmupSec: options.warmup,
     thresholds: options.threshold,
     log,
+    sameBytesReference: options.sameBytes !== false,
     ...(options.corpus ? { corpusDocuments: options.corpus } : {}),
   };
   let report: BenchReport | undefined;

@@ -74,6 +74,7 @@ program
   .option('-t, --threshold <expr>', "k6-style threshold, repeatable: 'p95<200', 'errors<0.01', 'exact_hit:p99<5'", collect, [])
   .option('--upstream-latency <ms>', 'fake provider latency (provider scenario)', nonNegative, 50)
   .option('--upstream-failure-rate <r>', 'fake provider failure rate, 0..1 (provider scenario)', nonNegative, 0)
+  .option('--no-same-bytes', "skip the same-bytes reference (the bare route answering each scenario's requests with bodies of its answers' size)")
   .option('--json <file>', 'write the report as JSON')
   .option('--svg <file>', 'write a bar chart of req/s and p99 as SVG')
   .option('--soak <minutes>', 'instead: a mixed workload for N minutes, reporting RSS, heap, event-loop delay and errors over time', nonNegative)

@@ -109,7 +109,8 @@ describe('runLoad', () => {
   });
 });
 
-describe('reference server: the calibrated route', () => {
+describe('reference server: the calibrated and the same-bytes routes', () => {
+  const post = (path: string) => fetch(`${ref.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"x"}' });
   test('spinCpu burns at least the CPU time asked for', async () => {
     const { spinCpu } = await import('../../bench/reference-server.js');
     const before = process.cpuUsage();
@@ -118,8 +119,19 @@ describe('reference server: the calibrated route', () => {
     assert.ok(used.user + used.system >= 2_000, `used ${used.user + used.system} µs`);
   });
 
+  test('POST /ref/bytes/:n answers with exactly n bytes of JSON, and refuses a bad size with 400', async () => {
+    for (const n of [10, 11, 4514]) {
+      const res = await post(`/bytes/${n}`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      const text = await res.text();
+      assert.equal(Buffer.byteLength(text), n);
+      assert.equal(typeof (JSON.parse(text) as { pad: string }).pad, 'string');
+    }
+    for (const bad of ['9', '1.5', 'abc', String(2 ** 20 + 1)]) assert.equal((await post(`/bytes/${bad}`)).status, 400, bad);
+  });
+
   test('POST /ref/spin/:us answers like /ref after spinning, and refuses a bad spin with 400', async () => {
-    const post = (path: string) => fetch(`${ref.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"x"}' });
     const ok = await post('/spin/500');
     assert.equal(ok.status, 200);
     const body = (await ok.json()) as { ok: boolean; bytes: number; spins: number };

@@ -77,6 +77,22 @@ describe('bench report', () => {
     assert.match(text, /reference measured right before and right after each scenario/);
   });
 
+  test('same-bytes reference: a second table with the ratio to the bare route sending bodies of the same size', () => {
+    const withSameBytes: BenchReport = {
+      ...report,
+      referenceCpuUsPerRequest: 30,
+      scenarios: [
+        { ...report.scenarios[0]!, cpuUsPerRequest: 60, reference: { rps: 25000, cpuUsPerRequest: 24 }, sameBytesReference: { bytes: 4514, rps: 22000, p99: 1.5, cpuUsPerRequest: 27 } },
+        report.scenarios[1]!,
+      ],
+    };
+    const text = formatBenchTable(withSameBytes);
+    // ragd 20,000 vs 22,000 same-bytes (0.909x), CPU 27/60 (0.450x), same-bytes 22,000 vs plain 25,000 (0.880x).
+    assert.match(text, /^exact-hit\s+4514\s+22,000\s+1\.50\s+0\.909x\s+27\.0\s+0\.450x\s+0\.880x$/m);
+    assert.doesNotMatch(text, /^search <&>\s+\d+\s+/m, 'no same-bytes row for a scenario without one');
+    assert.doesNotMatch(formatBenchTable(report), /same-bytes/);
+  });
+
   test('JSON round-trips', () => {
     assert.deepEqual(JSON.parse(formatBenchJson(report)), JSON.parse(JSON.stringify(report)));
   });

@@ -82,6 +82,11 @@ describe('runBench', () => {
         JSON.stringify(report.scenarios.map((s) => s.verification.detail)),
       );
       for (const s of report.scenarios) assert.ok(s.load.requests > 0, s.name);
+      // Each scenario is followed by the bare route sending bodies of its answers' size.
+      const exactBody = JSON.stringify({ answer: 'a', cache: 'exact', degraded: false });
+      assert.equal(report.scenarios[0]?.sameBytesReference?.bytes, Buffer.byteLength(exactBody));
+      for (const s of report.scenarios) assert.ok((s.sameBytesReference?.rps ?? 0) > 0, s.name);
+      assert.ok(lines.some((l) => l.startsWith('same-bytes reference for exact-hit')));
       assert.ok(ingestedInto.has('bench'), 'the seed corpus was ingested');
       assert.deepEqual(
         report.thresholds.map((v) => [v.threshold, v.scenario, v.status]),
