@@ -100,6 +100,23 @@ export class CachedCompute {
   }
 
   /**
+   * tryFresh for a caller that has not made its computation yet: `later` makes it (and its policy)
+   * only if XFetch starts an early refresh, so a plain fresh hit allocates nothing for it. `beta`
+   * stands in for the policy's own (default: the options', then DEFAULT_XFETCH_BETA).
+   */
+  tryFreshLazy<V>(key: string, later: () => { compute: Compute<V>; policy: ComputePolicy }, beta?: number): CachedResult<V> | undefined {
+    const entry = this.cache.freshInFirstTier(key);
+    if (entry === undefined) return undefined;
+    const tier = this.cache.firstTierName;
+    this.cache.events.hit(tier, this.kind);
+    if (this.refreshesEarly(entry, beta)) {
+      const { compute, policy } = later();
+      this.refreshInBackground(key, compute, policy);
+    }
+    return { value: entry.value as V, status: 'hit', tier };
+  }
+
+  /**
    * True when `getOrCompute(key, ...)` would certainly compute: no call for `key` is in flight and
    * no tier holds an entry for it, fresh or stale (TieredCache.knownAbsent). False when it cannot tell.
    */
@@ -136,10 +153,13 @@ export class CachedCompute {
   /** A fresh hit: counted, and XFetch may start one background refresh shortly before expiry. */
   private onHit<V>(key: string, entry: CacheEntry, tier: string, compute: Compute<V>, policy: ComputePolicy): void {
     this.cache.events.hit(tier, this.kind);
-    const beta = policy.beta ?? this.opts.beta ?? DEFAULT_XFETCH_BETA;
-    if (shouldRefreshEarly({ now: this.cache.now(), expiresAt: entry.expiresAt, delta: entry.delta, beta, random: this.random })) {
-      this.refreshInBackground(key, compute, policy);
-    }
+    if (this.refreshesEarly(entry, policy.beta)) this.refreshInBackground(key, compute, policy);
+  }
+
+  /** XFetch's draw for a fresh `entry`: true when it is to be refreshed now, ahead of its expiry. */
+  private refreshesEarly(entry: CacheEntry, policyBeta: number | undefined): boolean {
+    const beta = policyBeta ?? this.opts.beta ?? DEFAULT_XFETCH_BETA;
+    return shouldRefreshEarly({ now: this.cache.now(), expiresAt: entry.expiresAt, delta: entry.delta, beta, random: this.random });
   }
 
   private async refreshStale<V>(key: string, stale: CacheEntry, tier: string, compute: Compute<V>, policy: ComputePolicy): Promise<CachedResult<V>> {

@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CachedCompute } from '../cache/cached-compute.js';
+import { CachedCompute, type ComputePolicy } from '../cache/cached-compute.js';
 import { answerCacheKey, collectionTag, normaliseQuery, semanticPartitionKey, type AnswerKeyInput } from '../cache/cache-key.js';
 import type { CacheEvents } from '../cache/cache-events.js';
 import { DEFAULT_MAX_STALE_MS } from '../cache/defaults.js';
@@ -78,6 +78,15 @@ export interface AnswerRequest {
   embed: () => Promise<Float32Array | undefined>;
   /** Computes a fresh answer, reusing the question's embedding when there is one. */
   compute: (queryVector: Float32Array | undefined) => Promise<CachedAnswer>;
+  /** Filled in by the cache on first use: the exact-cache key of `key`. */
+  exactKey?: string | undefined;
+}
+
+/** AnswerCache.plan: what computing and storing one answer takes. */
+interface AnswerPlan {
+  semanticAsked: boolean;
+  readonly policy: ComputePolicy;
+  readonly compute: () => Promise<CachedAnswer>;
 }
 
 export class AnswerCache {
@@ -123,33 +132,31 @@ export class AnswerCache {
     return this.config.enabled;
   }
 
+  /**
+   * A fresh exact hit from the in-process tier, synchronously, or undefined: then call `answer`.
+   * The same books as `answer`'s exact hit (hit event, XFetch early refresh in the background);
+   * what a miss or a refresh would need (the computation, its tags and policy) is only made when
+   * XFetch starts a refresh, and there is no promise: the exact hit is the path most requests of
+   * a busy service take (bench/README.md, twelfth session).
+   */
+  freshExact(req: AnswerRequest): CachedLookup | undefined {
+    if (!this.config.enabled || req.mode !== 'use') return undefined;
+    const fresh = this.cached.tryFreshLazy<CachedAnswer>(this.exactKey(req), () => this.plan(req));
+    return fresh === undefined ? undefined : { value: fresh.value, cache: 'exact' };
+  }
+
   async answer(req: AnswerRequest): Promise<CachedLookup> {
     if (!this.config.enabled || req.mode === 'bypass') return { value: await req.compute(undefined), cache: 'miss' };
-    const exactKey = answerCacheKey(req.key);
-    const tags = [collectionTag(req.key.tenant, req.key.collection)];
+    const exactKey = this.exactKey(req);
     if (req.mode === 'refresh') {
       const qv = await req.embed();
       const value = await req.compute(qv);
       if (!value.degraded) await this.remember(req, qv, value);
       return { value, cache: 'miss' };
     }
-    // Set when the semantic cache was asked just before getOrCompute; its first compute does not ask again.
-    let semanticAsked = false;
-    const compute = async (): Promise<CachedAnswer> => {
-      const qv = this.semantic ? await req.embed() : undefined;
-      if (qv && this.semantic && !semanticAsked) {
-        const found = this.paraphrase(req, qv);
-        if (found !== undefined) throw withoutStack(() => new SemanticHit(found));
-      }
-      semanticAsked = false;
-      const value = await req.compute(qv);
-      if (value.degraded) throw withoutStack(() => new DegradedAnswer(value));
-      if (qv) this.semantic?.store(semanticPartitionKey(req.key), req.question, qv, value, { tags });
-      return value;
-    };
-    const policy = { tags, ttlMs: this.config.l2TtlMs };
+    const plan = this.plan(req);
     // The common case, a fresh answer in the memory tier, is served without a promise per tier.
-    const fresh = this.cached.tryFresh<CachedAnswer>(exactKey, compute, policy);
+    const fresh = this.cached.tryFresh<CachedAnswer>(exactKey, plan.compute, plan.policy);
     if (fresh !== undefined) return { value: fresh.value, cache: 'exact' };
     // A certain exact miss (no tier holds the key, nothing in flight for it: only in-process tiers
     // can tell) asks the semantic cache here, so a semantic hit skips single-flight, the tier walk and
@@ -163,11 +170,11 @@ export class AnswerCache {
           this.cached.countMiss();
           return { value: found, cache: 'semantic' };
         }
-        semanticAsked = true;
+        plan.semanticAsked = true;
       }
     }
     try {
-      const res = await this.cached.getOrCompute<CachedAnswer>(exactKey, compute, policy);
+      const res = await this.cached.getOrCompute<CachedAnswer>(exactKey, plan.compute, plan.policy);
       const cache: CacheOutcome = res.status === 'hit' ? 'exact' : res.status === 'stale' ? 'stale' : 'miss';
       return { value: res.value, cache };
     } catch (err) {
@@ -175,6 +182,34 @@ export class AnswerCache {
       if (err instanceof DegradedAnswer) return { value: err.value, cache: 'miss' };
       throw err;
     }
+  }
+
+  /** The request's exact-cache key, computed once per request (freshExact, then answer on a miss). */
+  private exactKey(req: AnswerRequest): string {
+    return (req.exactKey ??= answerCacheKey(req.key));
+  }
+
+  /** How a miss (or an early refresh) computes and stores the answer: the computation, its tags and policy. */
+  private plan(req: AnswerRequest): AnswerPlan {
+    const tags = [collectionTag(req.key.tenant, req.key.collection)];
+    const plan: AnswerPlan = {
+      // Set when the semantic cache was asked just before getOrCompute; its first compute does not ask again.
+      semanticAsked: false,
+      policy: { tags, ttlMs: this.config.l2TtlMs },
+      compute: async (): Promise<CachedAnswer> => {
+        const qv = this.semantic ? await req.embed() : undefined;
+        if (qv && this.semantic && !plan.semanticAsked) {
+          const found = this.paraphrase(req, qv);
+          if (found !== undefined) throw withoutStack(() => new SemanticHit(found));
+        }
+        plan.semanticAsked = false;
+        const value = await req.compute(qv);
+        if (value.degraded) throw withoutStack(() => new DegradedAnswer(value));
+        if (qv) this.semantic?.store(semanticPartitionKey(req.key), req.question, qv, value, { tags });
+        return value;
+      },
+    };
+    return plan;
   }
 
   /**

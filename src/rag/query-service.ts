@@ -61,6 +61,11 @@ export class QueryService {
     private readonly tracing: Tracing = NOOP_TRACING,
   ) {}
 
+  /** The collection when the store knows it synchronously (DocumentStore.knownCollection), else undefined: then `collection`. */
+  knownCollection(key: CollectionKey): CollectionRecord | undefined {
+    return this.store.knownCollection?.(key);
+  }
+
   async collection(key: CollectionKey): Promise<CollectionRecord> {
     const c = await this.store.getCollection(key);
     if (!c) throw new RagdError('RAGD_ERR_COLLECTION_NOT_FOUND', `collection '${key.name}' does not exist`, { details: { field: 'collection' } });

@@ -44,6 +44,12 @@ export interface DocumentStore {
   ping(): Promise<void>;
 
   getCollection(key: CollectionKey): Promise<CollectionRecord | undefined>;
+  /**
+   * The collection as getCollection would resolve it, synchronously, when the store holds it in
+   * process and knows it to be current; undefined means "ask getCollection" (not "absent").
+   * Optional: a store without an in-process copy that cannot go stale leaves it out.
+   */
+  knownCollection?(key: CollectionKey): CollectionRecord | undefined;
   getCollectionById(id: number): Promise<CollectionRecord | undefined>;
   /** Returns the collection, creating it with `signature` if absent; throws RAGD_ERR_EMBEDDER_MISMATCH if it exists with another. */
   ensureCollection(key: CollectionKey, signature: EmbedderSignature): Promise<CollectionRecord>;

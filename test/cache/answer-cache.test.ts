@@ -56,6 +56,28 @@ function setup(redis?: Redis) {
   return { cache, events, ask, computes: () => computes, walks: () => walks };
 }
 
+describe('AnswerCache.freshExact', () => {
+  test('serves a fresh exact hit synchronously with the books of an exact hit, and declines everything else', async () => {
+    const { cache, events, ask, computes, walks } = setup();
+    const first = ask('how do tides work', axis(0));
+    assert.equal(cache.freshExact(first), undefined, 'a miss: the caller goes on to answer()');
+    assert.equal(first.exactKey, answerCacheKey(first.key), 'the key is kept for answer()');
+    assert.equal((await cache.answer(first)).cache, 'miss');
+    const again = ask('how do tides work', axis(0));
+    const walksBefore = walks();
+    const hits = events.hitCount('memory', 'exact');
+    const hit = cache.freshExact(again);
+    assert.deepEqual([hit?.cache, hit?.value.answer], ['exact', 'answer to how do tides work']);
+    assert.equal(events.hitCount('memory', 'exact') - hits, 1);
+    assert.equal(walks() - walksBefore, 0);
+    assert.equal(computes(), 1);
+    assert.equal(cache.freshExact({ ...ask('how do tides work', axis(0)), mode: 'bypass' }), undefined, 'bypass never reads the cache');
+    assert.equal(cache.freshExact({ ...ask('how do tides work', axis(0)), mode: 'refresh' }), undefined, 'refresh recomputes');
+    assert.equal(cache.freshExact(ask('how do the tides work', near(0, 0.99))), undefined, 'a paraphrase is answer()s to find');
+    await cache.close();
+  });
+});
+
 describe('AnswerCache semantic hits', () => {
   test('on a certain exact miss: served from the semantic cache, one exact miss and one semantic hit counted, nothing computed', async () => {
     const { cache, events, ask, computes, walks } = setup();

@@ -117,6 +117,28 @@ export function documentStoreContract(name: string, makeStore: () => Promise<Sto
         assert.equal(await store.getCollectionById(created.id + 1000), undefined);
       });
 
+      test('knownCollection, where a store has it, is undefined or exactly what getCollection says, across writes', async () => {
+        const known = (): unknown => store.knownCollection?.(KEY);
+        const agrees = async (when: string): Promise<void> => {
+          const k = known();
+          if (k !== undefined) assert.deepEqual(k, await store.getCollection(KEY), when);
+        };
+        assert.equal(known(), undefined, 'nothing known before the collection exists');
+        await store.ensureCollection(KEY, SIGNATURE);
+        await agrees('after create');
+        assert.ok((await store.getCollection(KEY)) !== undefined);
+        if (store.knownCollection) assert.deepEqual(known(), await store.getCollection(KEY), 'known once read');
+        const [put] = await store.putDocuments(KEY, SIGNATURE, [makeDoc('a', { chunks: 2 })]);
+        await agrees('after a write');
+        if (store.knownCollection) {
+          await store.getCollection(KEY);
+          assert.equal((known() as { version: number }).version, put!.collection.version, 'the bumped version, never the old one');
+        }
+        await store.deleteCollection(KEY);
+        assert.equal(known(), undefined, 'a deleted collection is not known');
+        assert.equal(await store.getCollection(KEY), undefined);
+      });
+
       test('a different embedder, model or dimensions is RAGD_ERR_EMBEDDER_MISMATCH with expected and actual', async () => {
         await store.ensureCollection(KEY, SIGNATURE);
         for (const other of [

@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerRequest, CacheMode, CachedAnswer, CacheOutcome } from '../../rag/answer-cache.js';
+import type { AnswerKeyInput } from '../../cache/cache-key.js';
 import type { QueryEvent, QueryRequest } from '../../rag/query-service.js';
 import { citationsJson } from '../../rag/citation-json.js';
 import { isDegradable } from '../../rag/retriever.js';
@@ -54,8 +55,9 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
         filter: b.filter,
       };
       request.facts.collection = req.key.name;
-      const collection = await rt.query.collection(req.key);
-      const areq = answerRequest(rt, models, request, req, b, collection.version);
+      // Known collections and fresh exact hits are answered without awaiting anything.
+      const collection = rt.query.knownCollection(req.key) ?? (await rt.query.collection(req.key));
+      const areq = new RouteAnswerRequest(rt, models, request, req, b, collection.version);
       if (b.stream) {
         const hit = await rt.answers.peek(areq);
         if (hit) return replay(request, reply, rt, hit.value, hit.cache);
@@ -63,7 +65,7 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
         const qv = await areq.embed();
         return streamLive(request, reply, rt, budget.track(rt.query.run(queryRequest(request, req, qv))), (value) => rt.answers.remember(areq, qv, value));
       }
-      const { value, cache } = await rt.answers.answer(areq);
+      const { value, cache } = rt.answers.freshExact(areq) ?? (await rt.answers.answer(areq));
       // A hit's "total" stage is this request's own time, not the cached answer's original compute time.
       const timings = cache === 'miss' ? value.timings : { ...value.timings, totalMs: reply.elapsedTime };
       // Recorded with the response, in its batch (response-batch.ts).
@@ -156,11 +158,28 @@ function answerModels(rt: Runtime): AnswerModels {
   };
 }
 
-/** Everything the cache needs for one request; the question's embedding is computed at most once. */
-function answerRequest(rt: Runtime, models: AnswerModels, request: FastifyRequest, req: Question, b: QueryBody, version: number): AnswerRequest {
-  let embedding: Promise<Float32Array | undefined> | undefined;
-  return {
-    key: {
+/**
+ * Everything the cache needs for one request; the question's embedding is computed at most once.
+ * A class, not an object of closures: an exact hit never calls `embed` or `compute`, so it should
+ * not pay for making them.
+ */
+class RouteAnswerRequest implements AnswerRequest {
+  readonly key: AnswerKeyInput;
+  readonly question: string;
+  readonly mode: CacheMode;
+  readonly threshold: number | undefined;
+  exactKey: string | undefined = undefined;
+  private embedding: Promise<Float32Array | undefined> | undefined = undefined;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly models: AnswerModels,
+    private readonly request: FastifyRequest,
+    private readonly req: Question,
+    b: QueryBody,
+    version: number,
+  ) {
+    this.key = {
       tenant: req.key.tenant,
       collection: req.key.name,
       collectionVersion: version,
@@ -171,39 +190,39 @@ function answerRequest(rt: Runtime, models: AnswerModels, request: FastifyReques
       embedderModel: models.embedderModel,
       generatorModel: models.generatorModel,
       generatorParams: models.generatorParams,
-    },
-    question: req.query,
-    mode: b.cache ?? 'use',
-    threshold: b.threshold,
-    embed: () =>
-      // The question is embedded here (for the semantic cache) and the vector reused by retrieval, so
-      // this is where the embedding span — and a remote embedder's client span under it — belongs.
-      (embedding ??= rt.tracing
-        .withSpan(
-          SPAN_NAMES.cacheLookup,
-          { 'ragd.cache.kind': 'embedding' },
-          (lookup) =>
-            rt.answers.embeddings.embedMany([req.query], models.embedderModel, (texts) =>
-              rt.tracing.withSpan(
-                SPAN_NAMES.embed,
-                {},
-                (span) => rt.embedder.embed(texts, requestCallOptions(request, span)),
-                { parent: lookup },
-              ),
-            ),
-          { parent: requestSpan(request) },
-        )
-        .then((v) => v[0])
-        .catch((err: unknown) => {
-          // The embedder being down is not this request's failure: retrieval degrades to lexical.
-          if (isDegradable(err)) return undefined;
-          throw err;
-        })),
-    compute: async (queryVector) => {
-      const budget = await reserveAnswerTokens(rt, request, req.query, req.topK);
-      return budget.settle(collect(rt.query.run(queryRequest(request, req, queryVector))));
-    },
-  };
+    };
+    this.question = req.query;
+    this.mode = b.cache ?? 'use';
+    this.threshold = b.threshold;
+  }
+
+  embed(): Promise<Float32Array | undefined> {
+    const { rt, models, request, req } = this;
+    // The question is embedded here (for the semantic cache) and the vector reused by retrieval, so
+    // this is where the embedding span — and a remote embedder's client span under it — belongs.
+    return (this.embedding ??= rt.tracing
+      .withSpan(
+        SPAN_NAMES.cacheLookup,
+        { 'ragd.cache.kind': 'embedding' },
+        (lookup) =>
+          rt.answers.embeddings.embedMany([req.query], models.embedderModel, (texts) =>
+            rt.tracing.withSpan(SPAN_NAMES.embed, {}, (span) => rt.embedder.embed(texts, requestCallOptions(request, span)), { parent: lookup }),
+          ),
+        { parent: requestSpan(request) },
+      )
+      .then((v) => v[0])
+      .catch((err: unknown) => {
+        // The embedder being down is not this request's failure: retrieval degrades to lexical.
+        if (isDegradable(err)) return undefined;
+        throw err;
+      }));
+  }
+
+  async compute(queryVector: Float32Array | undefined): Promise<CachedAnswer> {
+    const { rt, request, req } = this;
+    const budget = await reserveAnswerTokens(rt, request, req.query, req.topK);
+    return budget.settle(collect(rt.query.run(queryRequest(request, req, queryVector))));
+  }
 }
 
 async function collect(events: AsyncGenerator<QueryEvent>): Promise<CachedAnswer> {
