@@ -92,17 +92,19 @@ function normaliseAscii(text: string): string | undefined {
 
 /** Key for the exact answer cache: `ans:v2:<sha256 hex>`. */
 export function answerCacheKey(input: AnswerKeyInput): string {
+  const leaf = input.query.length > NORMALISED_MEMO_MAX_CHARS ? undefined : answerKeyLeaf(input);
+  const known = leaf?.get(input.query);
+  if (known !== undefined) return known;
   const partitionMemo = partitionMemoKey(input);
-  const memoKey = partitionMemo === undefined || input.query.length > NORMALISED_MEMO_MAX_CHARS ? undefined : partitionMemo + input.query;
-  if (memoKey !== undefined) {
-    const known = answerKeys.get(memoKey);
-    if (known !== undefined) return known;
-  }
   // The partition text is a JSON array, which never holds a raw newline: the first one ends it.
   const key = `ans:v2:${hash('sha256', `${partitionOf(input, partitionMemo).text}\n${normaliseQuery(input.query)}`, 'hex')}`;
-  if (memoKey !== undefined) {
-    if (answerKeys.size >= ANSWER_KEY_MEMO_ENTRIES) answerKeys.clear();
-    answerKeys.set(memoKey, key);
+  if (leaf !== undefined) {
+    if (answerKeyCount >= ANSWER_KEY_MEMO_ENTRIES) {
+      answerKeyTree.clear();
+      answerKeyCount = 0;
+      answerKeyLeaf(input)?.set(input.query, key);
+    } else leaf.set(input.query, key);
+    answerKeyCount++;
   }
   return key;
 }
@@ -110,13 +112,53 @@ export function answerCacheKey(input: AnswerKeyInput): string {
 /**
  * Keys of recently asked questions, by their raw fields: an exact hit is a question asked before,
  * so its key is usually here, skipping the JSON, normalisation and SHA-256 (~2-3 µs per request).
- * 8,192 entries of a few hundred bytes; a full memo is dropped whole.
+ * A tree of Maps, one level per partition field (generator parameters by identity, top-k, tenant,
+ * collection, version, mode, embedder, generator), then the raw query: exact, since each level
+ * compares one field's value, and no key text is built per lookup (that string was ~1 µs of an
+ * exact hit). 8,192 questions at most; a full memo is dropped whole.
  */
 const ANSWER_KEY_MEMO_ENTRIES = 8192;
-const answerKeys = new Map<string, string>();
-/** Ids for frozen generator-parameter objects, so the memo key names them without serialising them. */
+type KeyTree = Map<unknown, unknown>;
+const answerKeyTree: KeyTree = new Map();
+let answerKeyCount = 0;
+/** Ids for frozen generator-parameter objects, so the memo names them without serialising them. */
 const paramsIds = new WeakMap<object, number>();
 let nextParamsId = 1;
+
+/** The memo's map from raw query to answer key for `input`'s partition (made on first use), or undefined when it is not memoisable (see paramsIdOf). */
+function answerKeyLeaf(input: PartitionKeyInput): Map<string, string> | undefined {
+  const paramsId = paramsIdOf(input);
+  if (paramsId === undefined) return undefined;
+  let node = child(answerKeyTree, paramsId);
+  node = child(node, input.topK);
+  node = child(node, input.tenant);
+  node = child(node, input.collection);
+  node = child(node, input.collectionVersion);
+  node = child(node, input.mode);
+  node = child(node, input.embedderModel);
+  return child(node, input.generatorModel) as Map<string, string>;
+}
+
+function child(node: KeyTree, key: unknown): KeyTree {
+  let next = node.get(key) as KeyTree | undefined;
+  if (next === undefined) node.set(key, (next = new Map()));
+  return next;
+}
+
+/**
+ * An id for the partition's generator parameters (0 for none), or undefined when the partition is
+ * not memoisable: a filter (an object), or generator parameters that are not frozen (they could
+ * change under the same identity).
+ */
+function paramsIdOf(input: PartitionKeyInput): number | undefined {
+  if (input.filter != null) return undefined;
+  const params = input.generatorParams;
+  if (params === undefined) return 0;
+  if (!Object.isFrozen(params)) return undefined;
+  let id = paramsIds.get(params);
+  if (id === undefined) paramsIds.set(params, (id = nextParamsId++));
+  return id;
+}
 
 /** A partition's canonical text and its semantic-cache key, computed once per partition. */
 interface PartitionTexts {
@@ -135,19 +177,11 @@ const partitions = new Map<string, PartitionTexts>();
 
 /**
  * An injective text of the partition's raw fields (length-prefixed, so no field can imitate a
- * separator), or undefined when they are not memoisable: a filter (an object), or generator
- * parameters that are not frozen (they could change under the same identity). Appending the raw
- * query gives the answer-key memo key, still injective since the prefix parses unambiguously.
+ * separator), or undefined when they are not memoisable (paramsIdOf).
  */
 function partitionMemoKey(input: PartitionKeyInput): string | undefined {
-  if (input.filter != null) return undefined;
-  const params = input.generatorParams;
-  let paramsId = 0;
-  if (params !== undefined) {
-    if (!Object.isFrozen(params)) return undefined;
-    paramsId = paramsIds.get(params) ?? 0;
-    if (paramsId === 0) paramsIds.set(params, (paramsId = nextParamsId++));
-  }
+  const paramsId = paramsIdOf(input);
+  if (paramsId === undefined) return undefined;
   const version = String(input.collectionVersion);
   const { tenant, collection, mode, embedderModel: e, generatorModel: g } = input;
   return `${paramsId}|${input.topK}|${tenant.length}:${tenant}${collection.length}:${collection}${version.length}:${version}${mode.length}:${mode}${e.length}:${e}${g.length}:${g}`;

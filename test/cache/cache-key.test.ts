@@ -92,6 +92,16 @@ describe('cache keys', () => {
     assert.equal(keys.size, variants.length);
   });
 
+  test('the memo of recent keys stays right when it fills up and is dropped', () => {
+    const frozen: AnswerKeyInput = { ...base, filter: undefined, generatorParams: Object.freeze({ temperature: 0.3 }) };
+    const plain = (query: string): AnswerKeyInput => ({ ...frozen, query, generatorParams: { temperature: 0.3 } });
+    const first = answerCacheKey({ ...frozen, query: 'q0' });
+    for (let i = 1; i <= 9000; i++) answerCacheKey({ ...frozen, query: `q${i}` });
+    assert.equal(answerCacheKey({ ...frozen, query: 'q0' }), first, 'recomputed after the memo was dropped');
+    assert.equal(answerCacheKey(plain('q0')), first, 'and equal to the unmemoised key');
+    assert.equal(answerCacheKey({ ...frozen, query: 'q9000' }), answerCacheKey(plain('q9000')));
+  });
+
   test('the semantic partition takes every field but the query', () => {
     assert.equal(semanticPartitionKey(base), semanticPartitionKey({ ...base, query: 'something else' } as AnswerKeyInput));
     for (const v of [{ tenant: 'x' }, { collectionVersion: 8 }, { mode: 'vector' }, { topK: 3 }, { filter: null }, { generatorModel: 'x' }, { generatorParams: {} }, { embedderModel: 'x' }]) {
