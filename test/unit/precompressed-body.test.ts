@@ -68,8 +68,21 @@ describe('cachedBody', () => {
       assert.equal(res.headers['content-encoding'], undefined, JSON.stringify(headers));
     }
     // RAGD_COMPRESSION=off (here the test app still has the plugin, so only the forms are checked).
+    forms = {};
     await get('/cached', { 'accept-encoding': 'br, gzip', 'x-off': '1' });
-    assert.deepEqual(forms, {});
+    assert.deepEqual(Object.keys(forms), ['identity'], 'nothing compressed; only the bytes kept');
+  });
+
+  test('an uncompressed body is sent as bytes made once, with its length', async () => {
+    forms = {};
+    const first = await get('/cached', {});
+    const bytes = forms.identity;
+    assert.ok(bytes);
+    assert.equal(first.body, BODY);
+    assert.equal(first.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(Number(first.headers['content-length']), bytes.length);
+    await get('/cached', {});
+    assert.equal(forms.identity, bytes, 'not encoded again');
   });
 
   test('an existing Vary is kept', async () => {
