@@ -1,5 +1,5 @@
 /**
- * EmbeddingCache: (model, sha256(text)) -> vector, so a text is embedded once per model. Backed by
+ * EmbeddingCache: (model, text) -> vector, so a text is embedded once per model. Backed by
  * any CacheStore, where vectors are stored as base64 of their f32 bytes so the same cache works on
  * Redis and SQLite; by default by an in-process LRU (lru-cache) of the vectors themselves, read
  * synchronously, since base64 and the CacheStore promise per read cost more than the lookup (a
@@ -31,6 +31,12 @@ export interface EmbeddingCacheOptions {
   /** Epoch ms. Defaults to Date.now. */
   now?: Clock;
 }
+
+/**
+ * Longest text the in-process LRU keys by the text itself (keyOf): a question is far shorter; a
+ * chunk may not be, and above this its key is hashed (the LRU's byte bound counts keys either way).
+ */
+const RAW_KEY_MAX_CHARS = 1024;
 
 /** Per-entry bookkeeping in the in-process LRU, bytes, on top of key and vector. */
 const ENTRY_OVERHEAD_BYTES = 128;
@@ -84,7 +90,7 @@ export class EmbeddingCache {
    */
   async embedMany(texts: readonly string[], model: string, embedFn: EmbedFn): Promise<Float32Array[]> {
     if (texts.length === 1) return [await this.embedOne(texts[0]!, model, embedFn)];
-    const keys = texts.map((text) => embeddingCacheKey(model, sha256Hex(text)));
+    const keys = texts.map((text) => this.keyOf(model, text));
     const distinct = new Map<string, string>();
     for (let i = 0; i < texts.length; i++) if (!distinct.has(keys[i]!)) distinct.set(keys[i]!, texts[i]!);
     const cached = await Promise.all([...distinct.keys()].map((key) => this.read(key)));
@@ -117,7 +123,7 @@ export class EmbeddingCache {
 
   /** embedMany for one text (a question): the same result and events without the batch bookkeeping. */
   private async embedOne(text: string, model: string, embedFn: EmbedFn): Promise<Float32Array> {
-    const key = embeddingCacheKey(model, sha256Hex(text));
+    const key = this.keyOf(model, text);
     const cached = this.vectors !== undefined ? this.readMemory(key) : await this.read(key);
     if (cached !== undefined) {
       this.events.hit(this.tier, 'embedding');
@@ -129,6 +135,17 @@ export class EmbeddingCache {
     // The cache keeps its own copy (write), so the embedder's array can go to the caller as it is.
     await this.write(key, vectors[0]!);
     return vectors[0]!;
+  }
+
+  /**
+   * The entry key of (model, text). A store gets `emb:v1:<model>:<sha256 of the text>` (bounded, and
+   * what other replicas compute); the in-process LRU, for texts up to RAW_KEY_MAX_CHARS, the text
+   * itself after a NUL (which no hashed key starts with) and the length-prefixed model, so no model
+   * name or text can imitate another pair. A Map compares strings exactly, so hashing buys nothing
+   * there, and the SHA-256 was ~2 µs of every question's lookup.
+   */
+  private keyOf(model: string, text: string): string {
+    return this.vectors !== undefined && text.length <= RAW_KEY_MAX_CHARS ? `\u0000${model.length}:${model}${text}` : embeddingCacheKey(model, sha256Hex(text));
   }
 
   private readMemory(key: string): Float32Array | undefined {

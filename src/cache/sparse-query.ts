@@ -15,9 +15,14 @@
 export const SPARSE_MAX_DENSITY = 0.5;
 
 export class SparseQuery {
-  /** Positions of the non-zero components, in order; empty when `dense` (then `values` is every component). */
-  readonly positions: Int32Array;
-  readonly values: Float64Array;
+  /**
+   * Positions of the non-zero components, in order, and their values; empty when `dense` (then the
+   * products read `vector` itself). Plain arrays rather than typed ones: a typed array of this size
+   * gets its own off-heap buffer, and making two per lookup cost ~1.5 µs in a loop and ~4.7 µs of a
+   * semantic hit in the server, where these small arrays come from V8's heap in nanoseconds.
+   */
+  readonly positions: number[] = [];
+  readonly values: number[] = [];
   readonly count: number;
   readonly dense: boolean;
   /** Euclidean length of the query. */
@@ -25,34 +30,31 @@ export class SparseQuery {
 
   constructor(readonly vector: Float32Array) {
     const d = vector.length;
-    let nonZero = 0;
-    for (let i = 0; i < d; i++) if (vector[i] !== 0) nonZero++;
-    this.dense = nonZero > d * SPARSE_MAX_DENSITY;
-    const count = this.dense ? d : nonZero;
-    const positions = new Int32Array(this.dense ? 0 : count);
-    const values = new Float64Array(count);
+    const { positions, values } = this;
     let sumSquares = 0;
-    for (let i = 0, j = 0; i < d; i++) {
+    for (let i = 0; i < d; i++) {
       const v = vector[i]!;
-      if (this.dense) values[i] = v;
-      else if (v !== 0) {
-        positions[j] = i;
-        values[j++] = v;
+      if (v !== 0) {
+        positions.push(i);
+        values.push(v);
       }
       sumSquares += v * v;
     }
-    this.positions = positions;
-    this.values = values;
-    this.count = count;
+    this.dense = positions.length > d * SPARSE_MAX_DENSITY;
+    this.count = this.dense ? d : positions.length;
+    if (this.dense) {
+      positions.length = 0;
+      values.length = 0;
+    }
     this.norm = Math.sqrt(sumSquares);
   }
 
   /** Inner product with the `vector.length`-long row of `matrix` starting at `offset` (default: `matrix` itself). */
   dot(matrix: Float32Array, offset = 0): number {
-    const values = this.values;
     const n = this.count;
     let s = 0;
     if (this.dense) {
+      const values = this.vector;
       // Four running sums: independent additions the CPU can overlap (about twice one sum's speed).
       let s1 = 0;
       let s2 = 0;
@@ -68,6 +70,7 @@ export class SparseQuery {
       return s + s1 + (s2 + s3);
     }
     const positions = this.positions;
+    const values = this.values;
     for (let j = 0; j < n; j++) s += values[j]! * matrix[offset + positions[j]!]!;
     return s;
   }

@@ -42,6 +42,21 @@ describe('EmbeddingCache', () => {
     assert.equal(batches.length, 2);
   });
 
+  test('texts short and long are cached apart, and a model name or text holding the key separator cannot alias another entry', async () => {
+    const cache = new EmbeddingCache();
+    const { batches, embed } = recorder();
+    const long = 'x'.repeat(5000);
+    const texts = ['q', long, `${long}y`, 'a\u0000b', 'b'];
+    await cache.embedMany(texts, 'm', embed);
+    await cache.embedMany(texts, 'm', embed);
+    for (const t of texts) await cache.embedMany([t], 'm', embed);
+    assert.equal(batches.length, 1, 'every text, short (its own key) or long (hashed), hit after the first batch');
+    // Model "m\0a" with text "b" against model "m" with text "a\0b": the same joined text, different entries.
+    await cache.embedMany(['b'], 'm\u0000a', embed);
+    assert.equal(batches.length, 2, 'model m\\0a is not model m');
+    assert.deepEqual(batches[1], ['b']);
+  });
+
   test('returned vectors are copies', async () => {
     const cache = new EmbeddingCache();
     const { embed } = recorder();
