@@ -139,7 +139,7 @@ export class Runtime {
       faults: new FaultInjector({ enabled: config.resilience.faultInjection }),
       preload: ['embedding', 'vector_search', `generation:${config.generator.kind}`],
     });
-    subscribeResilienceTelemetry(this.resilience, o.metrics ? this.metrics : undefined, log.child({ component: 'resilience' }));
+    subscribeResilienceTelemetry(this.resilience, o.metrics ? this.metrics : undefined, log.child({ component: 'resilience' }), (read) => this.onFlushObservations(read));
     this.resilience.events.on('callOutcome', (e) => {
       // Cancellations and the provider's 4xx say nothing about whether it is up.
       if (e.outcome !== 'cancelled' && e.outcome !== 'client_error') this.lastOutcome.set(e.name, { at: Date.now(), ok: e.outcome === 'success' });
