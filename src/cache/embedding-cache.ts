@@ -121,6 +121,36 @@ export class EmbeddingCache {
     return keys.map((key) => new Float32Array(found.get(key)!));
   }
 
+  /**
+   * embedMany for one text without a promise, where it can be had now: from the in-process LRU, or
+   * from `embedNow` (an Embedder's `embedNow`). Undefined, having counted nothing, when it cannot (a
+   * shared store, or `embedNow` cannot run now): then call embedMany. Throws what `embedNow` throws
+   * (counted as a miss, as embedMany counts it).
+   */
+  embedOneNow(text: string, model: string, embedNow: (texts: string[]) => { vectors: Float32Array[] } | undefined): Float32Array | undefined {
+    if (this.vectors === undefined) return undefined;
+    const key = this.keyOf(model, text);
+    const cached = this.readMemory(key);
+    if (cached !== undefined) {
+      this.events.hit(this.tier, 'embedding');
+      return new Float32Array(cached);
+    }
+    let ran: { vectors: Float32Array[] } | undefined;
+    try {
+      ran = embedNow([text]);
+    } catch (err) {
+      this.events.miss('embedding');
+      throw err;
+    }
+    if (ran === undefined) return undefined;
+    this.events.miss('embedding');
+    const vector = ran.vectors[0];
+    if (ran.vectors.length !== 1 || vector === undefined) throw new TypeError(`embedNow returned ${ran.vectors.length} vectors for 1 texts`);
+    // As in embedOne: the LRU keeps its own copy, the embedder's array goes to the caller.
+    this.vectors.set(key, { vector: new Float32Array(vector), keepUntil: this.now() + this.ttlMs });
+    return vector;
+  }
+
   /** embedMany for one text (a question): the same result and events without the batch bookkeeping. */
   private async embedOne(text: string, model: string, embedFn: EmbedFn): Promise<Float32Array> {
     const key = this.keyOf(model, text);

@@ -25,6 +25,12 @@ export interface Embedder {
   embedInProcess?(texts: readonly string[]): Float32Array[];
   /** The most texts one `embedInProcess` call should take; present with `embedInProcess`. */
   readonly inProcessBatchMax?: number;
+  /**
+   * `embed` without a promise where the embedder can (in process, through its resilience pipeline
+   * with nothing to wait for): `{ vectors }`, throwing what `embed` rejects with; undefined, having
+   * done nothing, when only `embed` can (a remote model, a fault injected, a full bulkhead).
+   */
+  embedNow?(texts: string[], options: CallOptions): { vectors: Float32Array[] } | undefined;
   /** Cheap reachability check for readiness (never a billable call where the API allows it). */
   probe(options: CallOptions): Promise<void>;
   close(): Promise<void>;

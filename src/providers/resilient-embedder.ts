@@ -43,6 +43,13 @@ export class ResilientEmbedder implements Embedder {
     });
   }
 
+  embedNow(texts: string[], options: CallOptions): { vectors: Float32Array[] } | undefined {
+    const inner = this.inner;
+    if (inner.embedInProcess === undefined || texts.length > (inner.inProcessBatchMax ?? 0)) return undefined;
+    const ran = this.pipeline.executeLocalNow(() => inner.embedInProcess!(texts), new LocalCallOptions(options));
+    return ran === undefined ? undefined : { vectors: ran.value };
+  }
+
   probe(options: CallOptions): Promise<void> {
     return this.inner.probe(options);
   }

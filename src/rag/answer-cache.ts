@@ -80,6 +80,14 @@ export interface AnswerRequest {
   compute: (queryVector: Float32Array | undefined) => Promise<CachedAnswer>;
   /** Filled in by the cache on first use: the exact-cache key of `key`. */
   exactKey?: string | undefined;
+  /**
+   * The question's embedding now, without a promise, where it can be had (see Embedder.embedNow):
+   * `{ vector }` (undefined when the embedder is unavailable, as `embed` resolves then), or undefined
+   * when only `embed` can tell. Once it has answered, `embed` resolves to the same.
+   */
+  embedNow?(): { vector: Float32Array | undefined } | undefined;
+  /** Set by the cache when semanticNow asked the semantic cache and found nothing: `answer` does not ask again. */
+  semanticAsked?: boolean | undefined;
 }
 
 /** AnswerCache.plan: what computing and storing one answer takes. */
@@ -145,6 +153,27 @@ export class AnswerCache {
     return fresh === undefined ? undefined : { value: fresh.value, cache: 'exact' };
   }
 
+  /**
+   * A semantic hit without a promise, where one can be had now: a certain exact miss (only
+   * in-process tiers can tell), the question embedded now (req.embedNow) and a paraphrase in the
+   * semantic cache. Otherwise undefined: then call `answer`, which neither embeds again (the request
+   * keeps its embedding) nor asks the semantic cache again (req.semanticAsked). The same books as
+   * `answer`'s semantic hit: one exact miss, then the semantic lookup's own events.
+   */
+  semanticNow(req: AnswerRequest): CachedLookup | undefined {
+    if (!this.config.enabled || req.mode !== 'use' || this.semantic === undefined || req.embedNow === undefined) return undefined;
+    if (!this.cached.certainMiss(this.exactKey(req))) return undefined;
+    const vector = req.embedNow()?.vector;
+    if (vector === undefined) return undefined;
+    const found = this.paraphrase(req, vector);
+    if (found === undefined) {
+      req.semanticAsked = true;
+      return undefined;
+    }
+    this.cached.countMiss();
+    return { value: found, cache: 'semantic' };
+  }
+
   async answer(req: AnswerRequest): Promise<CachedLookup> {
     if (!this.config.enabled || req.mode === 'bypass') return { value: await req.compute(undefined), cache: 'miss' };
     const exactKey = this.exactKey(req);
@@ -162,7 +191,10 @@ export class AnswerCache {
     // can tell) asks the semantic cache here, so a semantic hit skips single-flight, the tier walk and
     // the SemanticHit throw: 7-8% of a semantic hit's CPU in an A/B run (bench/README.md). Same books: one exact
     // miss, then the semantic lookup's own events. Any other case takes the path below, where compute asks.
-    if (this.semantic && this.cached.certainMiss(exactKey)) {
+    if (this.semantic && req.semanticAsked) {
+      // semanticNow asked just now and found nothing: the first compute does not ask again.
+      plan.semanticAsked = true;
+    } else if (this.semantic && this.cached.certainMiss(exactKey)) {
       const qv = await req.embed();
       if (qv) {
         const found = this.paraphrase(req, qv);

@@ -151,8 +151,33 @@ export class Pipeline {
    * @throws (as a rejected promise) the errors of `execute`.
    */
   executeLocal<T>(fn: () => T, options: ExecuteOptions = {}): Promise<T> {
-    const release = this.faults?.has(this.name) === true ? undefined : this.bulkhead.tryAcquire();
+    const release = this.localSlot();
     if (release === undefined) return this.execute(async () => fn(), options);
+    try {
+      return Promise.resolve(this.runLocal(fn, options, release));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * executeLocal without a promise: `{ value }` when the call ran here and now (same admission,
+   * bookkeeping and events; it throws what executeLocal rejects with), or undefined, having done
+   * nothing, when it could only run through `execute` (a fault injected, or no bulkhead slot free):
+   * then call executeLocal. For callers that answer synchronously when they can (a semantic hit).
+   */
+  executeLocalNow<T>(fn: () => T, options: ExecuteOptions = {}): { value: T } | undefined {
+    const release = this.localSlot();
+    return release === undefined ? undefined : { value: this.runLocal(fn, options, release) };
+  }
+
+  /** A bulkhead slot for local work, or undefined when it must go through `execute` (see executeLocal). */
+  private localSlot(): Release | undefined {
+    return this.faults?.has(this.name) === true ? undefined : this.bulkhead.tryAcquire();
+  }
+
+  /** executeLocal's call, holding `release`'s slot: returns fn's value or throws. */
+  private runLocal<T>(fn: () => T, options: ExecuteOptions, release: Release): T {
     const start = this.runtime.now();
     let attempts = 0;
     try {
@@ -175,10 +200,10 @@ export class Pipeline {
       }
       permit.success(this.runtime.now() - begun);
       this.emitOutcome(start, attempts, undefined);
-      return Promise.resolve(value);
+      return value;
     } catch (err) {
       this.emitOutcome(start, attempts, err);
-      return Promise.reject(err);
+      throw err;
     } finally {
       release();
     }

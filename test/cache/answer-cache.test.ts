@@ -78,6 +78,57 @@ describe('AnswerCache.freshExact', () => {
   });
 });
 
+describe('AnswerCache.semanticNow', () => {
+  const now = (req: AnswerRequest, vector: Float32Array | undefined): AnswerRequest => ({ ...req, embedNow: () => ({ vector }) });
+
+  test('a paraphrase is served synchronously with the books of answer()\'s semantic hit', async () => {
+    const { cache, events, ask, computes, walks } = setup();
+    await cache.answer(ask('how do tides work', axis(0)));
+    const lookups = cache.semantic!.stats().lookups;
+    const walksBefore = walks();
+    const para = now(ask('how do the tides work', near(0, 0.99)), near(0, 0.99));
+    assert.equal(cache.freshExact(para), undefined);
+    const hit = cache.semanticNow(para);
+    assert.deepEqual([hit?.cache, hit?.value.answer], ['semantic', 'answer to how do tides work']);
+    assert.equal(walks() - walksBefore, 0);
+    assert.equal(computes(), 1);
+    assert.equal(cache.semantic!.stats().lookups - lookups, 1);
+    assert.equal(events.misses.get('exact'), 2);
+    assert.equal(events.hitCount('semantic', 'semantic'), 1);
+    await cache.close();
+  });
+
+  test('no paraphrase: answer() then computes once without asking the semantic cache again', async () => {
+    const { cache, ask, computes } = setup();
+    await cache.answer(ask('how do tides work', axis(0)));
+    const lookups = cache.semantic!.stats().lookups;
+    const other = now(ask('what is a volcano', axis(5)), axis(5));
+    assert.equal(cache.semanticNow(other), undefined);
+    assert.equal(other.semanticAsked, true);
+    const res = await cache.answer(other);
+    assert.equal(res.cache, 'miss');
+    assert.equal(computes(), 2);
+    assert.equal(cache.semantic!.stats().lookups - lookups, 1, 'one lookup for the question');
+    assert.equal((await cache.answer(ask('what is a volcano', axis(5)))).cache, 'exact');
+    await cache.close();
+  });
+
+  test('declines, asking nothing, without an embedding now, for bypass, and when the exact tiers may hold the key', async () => {
+    const { cache, ask } = setup();
+    await cache.answer(ask('how do tides work', axis(0)));
+    const lookups = cache.semantic!.stats().lookups;
+    const unavailable = now(ask('how do the tides work', near(0, 0.99)), undefined);
+    assert.equal(cache.semanticNow(unavailable), undefined);
+    assert.equal(unavailable.semanticAsked, undefined);
+    assert.equal(cache.semanticNow({ ...ask('how do the tides work', near(0, 0.99)), embedNow: () => undefined }), undefined);
+    assert.equal(cache.semanticNow(ask('how do the tides work', near(0, 0.99))), undefined, 'no embedNow at all');
+    assert.equal(cache.semanticNow({ ...now(ask('how do the tides work', near(0, 0.99)), near(0, 0.99)), mode: 'bypass' }), undefined);
+    assert.equal(cache.semanticNow(now(ask('how do tides work', axis(0)), axis(0))), undefined, 'its own exact entry: not a certain miss');
+    assert.equal(cache.semantic!.stats().lookups, lookups);
+    await cache.close();
+  });
+});
+
 describe('AnswerCache semantic hits', () => {
   test('on a certain exact miss: served from the semantic cache, one exact miss and one semantic hit counted, nothing computed', async () => {
     const { cache, events, ask, computes, walks } = setup();

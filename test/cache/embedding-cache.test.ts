@@ -57,6 +57,30 @@ describe('EmbeddingCache', () => {
     assert.deepEqual(batches[1], ['b']);
   });
 
+  test('embedOneNow: hits and misses with embedMany\'s books and entries; undefined, counting nothing, when it cannot run now', async () => {
+    const events = new CountingCacheEvents();
+    const cache = new EmbeddingCache({ events });
+    const { batches, embed } = recorder();
+    await cache.embedMany(['seen'], 'm', embed);
+    let nowCalls = 0;
+    const now = (texts: string[]) => {
+      nowCalls++;
+      return { vectors: texts.map(vec) };
+    };
+    assert.deepEqual(cache.embedOneNow('seen', 'm', now), vec('seen'), 'a hit from the LRU');
+    assert.equal(nowCalls, 0);
+    assert.deepEqual(cache.embedOneNow('new', 'm', now), vec('new'));
+    assert.equal(nowCalls, 1);
+    assert.deepEqual(await cache.embedMany(['new'], 'm', embed), [vec('new')], 'embedMany finds what embedOneNow stored');
+    assert.equal(batches.length, 1);
+    const counted = [events.hitCount('memory', 'embedding'), events.misses.get('embedding')];
+    assert.equal(cache.embedOneNow('other', 'm', () => undefined), undefined);
+    assert.deepEqual([events.hitCount('memory', 'embedding'), events.misses.get('embedding')], counted, 'nothing counted');
+    assert.throws(() => cache.embedOneNow('boom', 'm', () => { throw new Error('down'); }), /down/);
+    assert.equal(events.misses.get('embedding'), (counted[1] ?? 0) + 1, 'a failed embedding is a miss');
+    assert.equal(new EmbeddingCache({ store: new MemoryStore() }).embedOneNow('x', 'm', now), undefined, 'a store is read through embedMany');
+  });
+
   test('returned vectors are copies', async () => {
     const cache = new EmbeddingCache();
     const { embed } = recorder();

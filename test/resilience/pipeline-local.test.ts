@@ -148,3 +148,40 @@ describe('Pipeline.executeLocal', () => {
     assert.equal(await pipeline.executeLocal(() => ++called), 1);
   });
 });
+
+describe('Pipeline.executeLocalNow', () => {
+  test('runs now with executeLocal\'s books and returns { value }; throws what executeLocal rejects with', () => {
+    const { pipeline, outcomes } = setup();
+    assert.deepEqual(pipeline.executeLocalNow(() => 'v'), { value: 'v' });
+    assert.deepEqual(pipeline.breaker.snapshot().totals, { calls: 1, successes: 1, failures: 0, rejections: 0 });
+    assert.throws(
+      () =>
+        pipeline.executeLocalNow(() => {
+          throw new RagdError('RAGD_ERR_PROVIDER_UNAVAILABLE', 'broke');
+        }),
+      (e: unknown) => code(e) === 'RAGD_ERR_PROVIDER_UNAVAILABLE',
+    );
+    assert.deepEqual(outcomes.map((o) => o.outcome), ['success', 'failure']);
+    assert.equal(pipeline.bulkhead.activeCalls, 0);
+    assert.throws(() => pipeline.executeLocalNow(() => 'x', { deadline: 0 }), (e: unknown) => code(e) === 'RAGD_ERR_TIMEOUT');
+  });
+
+  test('undefined, having done nothing, when only execute can run it (a fault injected, no free slot)', async () => {
+    const faults = new FaultInjector({ enabled: true });
+    faults.set('vector_search', [{ kind: 'error', code: 'RAGD_ERR_PROVIDER_UNAVAILABLE' }]);
+    const { pipeline, outcomes } = setup({ bulkhead: { maxConcurrent: 1, maxQueue: 1 } }, faults);
+    let called = 0;
+    assert.equal(pipeline.executeLocalNow(() => ++called), undefined);
+    faults.clear();
+    let finish: (v: string) => void = () => undefined;
+    const first = pipeline.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    await flush();
+    assert.equal(pipeline.executeLocalNow(() => ++called), undefined, 'the only slot is taken');
+    assert.equal(called, 0);
+    assert.equal(pipeline.budget.snapshot().calls, 1, 'only the execute call was counted');
+    finish('first');
+    await first;
+    assert.deepEqual(pipeline.executeLocalNow(() => ++called), { value: 1 });
+    assert.deepEqual(outcomes.map((o) => o.outcome), ['success', 'success']);
+  });
+});

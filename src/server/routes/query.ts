@@ -42,9 +42,10 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
   app.post<{ Body: QueryBody }>(
     '/api/v1/rag/query',
     { config: { scope: 'query', routeClass: 'query' }, schema: { body: queryBody, tags: ['rag'], summary: 'Ask a question' } },
-    // Not async: a question whose collection is known and whose answer is a fresh exact hit is
-    // answered synchronously (the body is returned, and Fastify sends it at once); anything else
-    // continues in answerQuery. A promise and its turns were ~8% of an exact hit's CPU (bench/README.md).
+    // Not async: a question whose collection is known and whose answer is a fresh exact hit, or a
+    // semantic hit found with an in-process embedder, is answered synchronously (the body is
+    // returned, and Fastify sends it at once); anything else continues in answerQuery. A promise and
+    // its turns were ~8% of an exact hit's CPU (bench/README.md).
     (request, reply) => {
       const b = request.body;
       requireText(b.query, 'query');
@@ -60,9 +61,9 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
       const known = rt.query.knownCollection(req.key);
       if (known === undefined || b.stream) return answerQuery(request, reply, rt, models, req, b, known);
       const areq = new RouteAnswerRequest(rt, models, request, req, b, known.version);
-      const fresh = rt.answers.freshExact(areq);
-      if (fresh === undefined) return answerQuery(request, reply, rt, models, req, b, known, areq);
-      return respond(request, reply, rt, areq, fresh, known.version);
+      const hit = rt.answers.freshExact(areq) ?? rt.answers.semanticNow(areq);
+      if (hit === undefined) return answerQuery(request, reply, rt, models, req, b, known, areq);
+      return respond(request, reply, rt, areq, hit, known.version);
     },
   );
 }
@@ -87,7 +88,7 @@ async function answerQuery(
     const qv = await areq.embed();
     return streamLive(request, reply, rt, budget.track(rt.query.run(queryRequest(request, req, qv))), (value) => rt.answers.remember(areq, qv, value));
   }
-  const lookup = (asked === undefined ? rt.answers.freshExact(areq) : undefined) ?? (await rt.answers.answer(areq));
+  const lookup = (asked === undefined ? (rt.answers.freshExact(areq) ?? rt.answers.semanticNow(areq)) : undefined) ?? (await rt.answers.answer(areq));
   return respond(request, reply, rt, areq, lookup, collection.version);
 }
 
@@ -242,6 +243,24 @@ class RouteAnswerRequest implements AnswerRequest {
         if (isDegradable(err)) return undefined;
         throw err;
       }));
+  }
+
+  embedNow(): { vector: Float32Array | undefined } | undefined {
+    const { rt, models, request, req } = this;
+    // Not with tracing on: the embedding's spans are made by embed().
+    if (this.embedding !== undefined || rt.tracing.enabled || rt.embedder.embedNow === undefined) return undefined;
+    let vector: Float32Array | undefined;
+    try {
+      vector = rt.answers.embeddings.embedOneNow(req.query, models.embedderModel, (texts) => rt.embedder.embedNow!(texts, requestCallOptions(request)));
+    } catch (err) {
+      // As in embed(): the embedder being down is not this request's failure.
+      if (!isDegradable(err)) throw err;
+      this.embedding = Promise.resolve(undefined);
+      return { vector: undefined };
+    }
+    if (vector === undefined) return undefined;
+    this.embedding = Promise.resolve(vector);
+    return { vector };
   }
 
   async compute(queryVector: Float32Array | undefined): Promise<CachedAnswer> {
