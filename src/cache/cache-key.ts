@@ -95,9 +95,8 @@ export function answerCacheKey(input: AnswerKeyInput): string {
   const leaf = input.query.length > NORMALISED_MEMO_MAX_CHARS ? undefined : answerKeyLeaf(input);
   const known = leaf?.get(input.query);
   if (known !== undefined) return known;
-  const partitionMemo = partitionMemoKey(input);
   // The partition text is a JSON array, which never holds a raw newline: the first one ends it.
-  const key = `ans:v2:${hash('sha256', `${partitionOf(input, partitionMemo).text}\n${normaliseQuery(input.query)}`, 'hex')}`;
+  const key = `ans:v2:${hash('sha256', `${partitionOf(input, leaf).text}\n${normaliseQuery(input.query)}`, 'hex')}`;
   if (leaf !== undefined) {
     if (answerKeyCount >= ANSWER_KEY_MEMO_ENTRIES) {
       answerKeyTree.clear();
@@ -115,7 +114,7 @@ export function answerCacheKey(input: AnswerKeyInput): string {
  * A tree of Maps, one level per partition field (generator parameters by identity, top-k, tenant,
  * collection, version, mode, embedder, generator), then the raw query: exact, since each level
  * compares one field's value, and no key text is built per lookup (that string was ~1 µs of an
- * exact hit). 8,192 questions at most; a full memo is dropped whole.
+ * exact hit). 8,192 questions and partitions at most; a full memo is dropped whole.
  */
 const ANSWER_KEY_MEMO_ENTRIES = 8192;
 type KeyTree = Map<unknown, unknown>;
@@ -168,32 +167,26 @@ interface PartitionTexts {
 }
 
 /**
- * Partitions by their raw fields (everything but the query): a tenant asks about a handful of
- * collection versions, so this stays small; 1,024 entries, dropped whole when full. It saves the JSON
- * array and a SHA-256 on every question never asked before (a semantic hit or a miss).
+ * Each partition's texts, by its leaf in the answer-key memo (the leaf stands for all of the
+ * partition's fields): computed once per partition, so a question never asked before (a semantic
+ * hit, a miss) skips the JSON array and a SHA-256. Counted with the memo's questions and dropped with it.
  */
-const PARTITION_MEMO_ENTRIES = 1024;
-const partitions = new Map<string, PartitionTexts>();
+const partitionByLeaf = new WeakMap<Map<string, string>, PartitionTexts>();
 
 /**
- * An injective text of the partition's raw fields (length-prefixed, so no field can imitate a
- * separator), or undefined when they are not memoisable (paramsIdOf).
+ * The partition's texts, memoised by `leaf` (answerKeyLeaf's, passed when the caller has it) when
+ * the partition is memoisable; computed afresh when it is not.
  */
-function partitionMemoKey(input: PartitionKeyInput): string | undefined {
-  const paramsId = paramsIdOf(input);
-  if (paramsId === undefined) return undefined;
-  const version = String(input.collectionVersion);
-  const { tenant, collection, mode, embedderModel: e, generatorModel: g } = input;
-  return `${paramsId}|${input.topK}|${tenant.length}:${tenant}${collection.length}:${collection}${version.length}:${version}${mode.length}:${mode}${e.length}:${e}${g.length}:${g}`;
-}
-
-/** The partition's texts, memoised under `memoKey` (from partitionMemoKey) when there is one. */
-function partitionOf(input: PartitionKeyInput, memoKey: string | undefined): PartitionTexts {
-  if (memoKey === undefined) return { text: partitionText(input) };
-  let texts = partitions.get(memoKey);
+function partitionOf(input: PartitionKeyInput, leaf: Map<string, string> | undefined = answerKeyLeaf(input)): PartitionTexts {
+  if (leaf === undefined) return { text: partitionText(input) };
+  let texts = partitionByLeaf.get(leaf);
   if (texts === undefined) {
-    if (partitions.size >= PARTITION_MEMO_ENTRIES) partitions.clear();
-    partitions.set(memoKey, (texts = { text: partitionText(input) }));
+    if (answerKeyCount >= ANSWER_KEY_MEMO_ENTRIES) {
+      answerKeyTree.clear();
+      answerKeyCount = 0;
+    }
+    partitionByLeaf.set(leaf, (texts = { text: partitionText(input) }));
+    answerKeyCount++;
   }
   return texts;
 }
@@ -204,7 +197,7 @@ function partitionOf(input: PartitionKeyInput, memoKey: string | undefined): Par
  * as well, because similarities between vectors of different models mean nothing.
  */
 export function semanticPartitionKey(input: PartitionKeyInput): string {
-  const texts = partitionOf(input, partitionMemoKey(input));
+  const texts = partitionOf(input);
   return (texts.semanticKey ??= `sem:v2:${hash('sha256', texts.text, 'hex')}`);
 }
 
