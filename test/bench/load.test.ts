@@ -137,7 +137,8 @@ describe('reference server: the calibrated and the same-bytes routes', () => {
     const body = (await ok.json()) as { ok: boolean; bytes: number; spins: number };
     assert.equal(body.ok, true);
     assert.equal(body.bytes, 13);
-    assert.ok(body.spins > 0);
+    // 0 is possible: where the kernel accounts CPU time in ticks, the first reading can already be past 500 µs.
+    assert.ok(Number.isInteger(body.spins) && body.spins >= 0, `spins ${body.spins}`);
     for (const bad of ['-1', '1.5', 'abc', '100001']) assert.equal((await post(`/spin/${bad}`)).status, 400, bad);
     assert.equal((await post('')).status, 200, 'the reference route still answers');
   });
