@@ -89,27 +89,17 @@ export class CachedCompute {
   /**
    * A fresh hit from the first (in-process) tier, synchronously, or undefined: then call
    * `getOrCompute`. Same bookkeeping as a hit there (hit event, XFetch early refresh in the
-   * background with `compute`), without the promises of single-flight and the tier walk.
+   * background), without the promises of single-flight and the tier walk. `later` makes the
+   * computation and its policy only if XFetch starts an early refresh, so a plain fresh hit
+   * allocates nothing for them; XFetch draws with the options' beta (a policy's own is not known
+   * before `later` runs).
    */
-  tryFresh<V>(key: string, compute: Compute<V>, policy: ComputePolicy = {}): CachedResult<V> | undefined {
-    const entry = this.cache.freshInFirstTier(key);
-    if (entry === undefined) return undefined;
-    const tier = this.cache.firstTierName;
-    this.onHit(key, entry, tier, compute, policy);
-    return { value: entry.value as V, status: 'hit', tier };
-  }
-
-  /**
-   * tryFresh for a caller that has not made its computation yet: `later` makes it (and its policy)
-   * only if XFetch starts an early refresh, so a plain fresh hit allocates nothing for it. `beta`
-   * stands in for the policy's own (default: the options', then DEFAULT_XFETCH_BETA).
-   */
-  tryFreshLazy<V>(key: string, later: () => { compute: Compute<V>; policy: ComputePolicy }, beta?: number): CachedResult<V> | undefined {
+  tryFresh<V>(key: string, later: () => { compute: Compute<V>; policy: ComputePolicy }): CachedResult<V> | undefined {
     const entry = this.cache.freshInFirstTier(key);
     if (entry === undefined) return undefined;
     const tier = this.cache.firstTierName;
     this.cache.events.hit(tier, this.kind);
-    if (this.refreshesEarly(entry, beta)) {
+    if (this.refreshesEarly(entry, undefined)) {
       const { compute, policy } = later();
       this.refreshInBackground(key, compute, policy);
     }

@@ -149,7 +149,7 @@ export class AnswerCache {
    */
   freshExact(req: AnswerRequest): CachedLookup | undefined {
     if (!this.config.enabled || req.mode !== 'use') return undefined;
-    const fresh = this.cached.tryFreshLazy<CachedAnswer>(this.exactKey(req), () => this.plan(req));
+    const fresh = this.cached.tryFresh<CachedAnswer>(this.exactKey(req), () => this.plan(req));
     return fresh === undefined ? undefined : { value: fresh.value, cache: 'exact' };
   }
 
@@ -174,6 +174,11 @@ export class AnswerCache {
     return { value: found, cache: 'semantic' };
   }
 
+  /** What can be answered now, without a promise: a fresh exact hit, else a semantic hit (semanticNow); undefined: call `answer`. */
+  answerNow(req: AnswerRequest): CachedLookup | undefined {
+    return this.freshExact(req) ?? this.semanticNow(req);
+  }
+
   async answer(req: AnswerRequest): Promise<CachedLookup> {
     if (!this.config.enabled || req.mode === 'bypass') return { value: await req.compute(undefined), cache: 'miss' };
     const exactKey = this.exactKey(req);
@@ -183,10 +188,10 @@ export class AnswerCache {
       if (!value.degraded) await this.remember(req, qv, value);
       return { value, cache: 'miss' };
     }
-    const plan = this.plan(req);
     // The common case, a fresh answer in the memory tier, is served without a promise per tier.
-    const fresh = this.cached.tryFresh<CachedAnswer>(exactKey, plan.compute, plan.policy);
-    if (fresh !== undefined) return { value: fresh.value, cache: 'exact' };
+    const fresh = this.freshExact(req);
+    if (fresh !== undefined) return fresh;
+    const plan = this.plan(req);
     // A certain exact miss (no tier holds the key, nothing in flight for it: only in-process tiers
     // can tell) asks the semantic cache here, so a semantic hit skips single-flight, the tier walk and
     // the SemanticHit throw: 7-8% of a semantic hit's CPU in an A/B run (bench/README.md). Same books: one exact

@@ -118,7 +118,7 @@ describe('CachedCompute.getOrCompute', () => {
     assert.equal((await cached.getOrCompute('k', slow)).value, 'v2');
   });
 
-  test('tryFreshLazy: a fresh memory hit is counted and makes the computation only when XFetch refreshes early', async () => {
+  test('tryFresh: a fresh memory hit is counted and makes the computation only when XFetch refreshes early', async () => {
     let r = 0.999999;
     const { cached, clock, events } = setup({ random: () => r });
     let computations = 0;
@@ -132,23 +132,23 @@ describe('CachedCompute.getOrCompute', () => {
       made++;
       return { compute: slow, policy: {} };
     };
-    assert.equal(cached.tryFreshLazy('k', later), undefined, 'nothing cached yet');
+    assert.equal(cached.tryFresh('k', later), undefined, 'nothing cached yet');
     await cached.getOrCompute('k', slow);
     const hitsBefore = events.hitCount('memory', 'exact');
-    const hit = cached.tryFreshLazy('k', later);
+    const hit = cached.tryFresh('k', later);
     assert.deepEqual([hit?.value, hit?.status, hit?.tier], ['v1', 'hit', 'memory']);
     assert.equal(events.hitCount('memory', 'exact') - hitsBefore, 1, 'counted like a getOrCompute hit');
     assert.equal(made, 0, 'far from expiry: the computation is never made');
     clock.advance(7_000); // 1 s before expiry
     r = 0.1; // -ln(0.1) * 2,000 ms = 4.6 s of head start > 1 s left
-    assert.equal(cached.tryFreshLazy('k', later)?.value, 'v1', 'answered from cache at once');
+    assert.equal(cached.tryFresh('k', later)?.value, 'v1', 'answered from cache at once');
     assert.equal(made, 1, 'made for the early refresh');
     await cached.settled();
     assert.equal(computations, 2);
     r = 0.999999;
-    assert.equal(cached.tryFreshLazy('k', later)?.value, 'v2');
+    assert.equal(cached.tryFresh('k', later)?.value, 'v2');
     clock.advance(20_000);
-    assert.equal(cached.tryFreshLazy('k', later), undefined, 'an expired entry is not fresh');
+    assert.equal(cached.tryFresh('k', later), undefined, 'an expired entry is not fresh');
   });
 
   test('a background refresh failure is reported and leaves the cached value', async () => {

@@ -61,7 +61,7 @@ export function registerQueryRoute(app: FastifyInstance, rt: Runtime): void {
       const known = rt.query.knownCollection(req.key);
       if (known === undefined || b.stream) return answerQuery(request, reply, rt, models, req, b, known);
       const areq = new RouteAnswerRequest(rt, models, request, req, b, known.version);
-      const hit = rt.answers.freshExact(areq) ?? rt.answers.semanticNow(areq);
+      const hit = rt.answers.answerNow(areq);
       if (hit === undefined) return answerQuery(request, reply, rt, models, req, b, known, areq);
       return respond(request, reply, rt, areq, hit, known.version);
     },
@@ -88,7 +88,7 @@ async function answerQuery(
     const qv = await areq.embed();
     return streamLive(request, reply, rt, budget.track(rt.query.run(queryRequest(request, req, qv))), (value) => rt.answers.remember(areq, qv, value));
   }
-  const lookup = (asked === undefined ? (rt.answers.freshExact(areq) ?? rt.answers.semanticNow(areq)) : undefined) ?? (await rt.answers.answer(areq));
+  const lookup = (asked === undefined ? rt.answers.answerNow(areq) : undefined) ?? (await rt.answers.answer(areq));
   return respond(request, reply, rt, areq, lookup, collection.version);
 }
 
@@ -108,7 +108,7 @@ function respond(request: FastifyRequest, reply: FastifyReply, rt: Runtime, areq
     request.facts.degraded = value.reasons;
     reply.header('x-ragd-degraded', value.reasons.join(','));
   }
-  // Sent as a string: Fastify sends strings as they are, with the content type set here.
+  // Sent as text or bytes: Fastify sends both as they are, with the content type set here.
   reply.type(JSON_TYPE);
   if (cache === 'exact' || cache === 'semantic') {
     // A hit's body, and its compressed forms, are made once per cached answer (precompressed-body.ts).
